@@ -1,0 +1,256 @@
+"""Backward messages: soft Q and V in log space, and the policy they imply (seeds 000, 003).
+
+With the optimality variable p(O_t | s_t, a_t) = exp(r(s_t, a_t) / T):
+
+    Q_t(s, a) = log beta_t(s, a) * T = r(s, a) + gamma * backup_{s' ~ p(.|s,a)}[V_{t+1}(s')]
+    V_t(s)    = log beta_t(s) * T    = T log sum_a p(a|s) exp(Q_t(s, a) / T)
+    pi_t(a|s) = p(a_t | s_t, O_{t:H}) = exp((Q_t(s, a) - V_t(s)) / T)
+
+with ``backup = "optimistic"`` (the exact posterior, T log E exp(V/T)) or ``"variational"``
+(the structured variational posterior that keeps the true dynamics, E[V]).  T -> 0 gives hard
+value iteration.  The action prior p(a|s) is folded into the reward, r + T log p(a|s), as in
+seed 003; without one it is the improper uniform prior p(a|s) = 1 (V = T log sum_a exp(Q/T)).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from softrl.inference.kernels import MODE_POLICY, MODE_SOFT, bellman_backup
+from softrl.mdp.finite import FiniteMDP
+from softrl.mdp.validation import MDPValidationError, check_horizon, check_temperature
+
+__all__ = [
+    "Backup",
+    "SoftSolution",
+    "fold_action_prior",
+    "soft_backward",
+    "soft_bellman_step",
+    "log_policy_from_q",
+]
+
+Backup = Literal["variational", "optimistic"]
+
+
+@dataclass(frozen=True)
+class SoftSolution:
+    """Result of a backward pass.
+
+    Attributes
+    ----------
+    Q : (H, S, A) for a finite horizon, (S, A) for an infinite one
+        Soft Q = T log beta(s, a) (reward with the action prior folded in).
+    V : (H + 1, S) for a finite horizon (V[H] is the terminal value), (S,) otherwise
+        Soft V = T log beta(s).
+    temperature : float
+    backup : "variational" or "optimistic"
+    iterations : int, backups performed
+    residual : float, sup-norm change of V at the last iteration (0 for a finite horizon)
+    """
+
+    Q: np.ndarray
+    V: np.ndarray
+    temperature: float
+    backup: str
+    iterations: int
+    residual: float
+
+    @property
+    def finite_horizon(self) -> bool:
+        """True when Q is time-indexed (H, S, A)."""
+        return self.Q.ndim == 3
+
+    @property
+    def log_policy(self) -> np.ndarray:
+        """log pi(a|s) = (Q - V) / T, shape like Q; at T = 0 the greedy policy (ties split)."""
+        V = self.V[:-1] if self.finite_horizon else self.V
+        return log_policy_from_q(self.Q, V, self.temperature)
+
+    @property
+    def policy(self) -> np.ndarray:
+        """pi(a|s) = exp((Q - V) / T), shape like Q."""
+        return np.exp(self.log_policy)
+
+
+def log_policy_from_q(Q: np.ndarray, V: np.ndarray, temperature: float) -> np.ndarray:
+    """log pi(a|s) = (Q(s,a) - V(s)) / T; for T = 0, log of the greedy policy, ties split evenly.
+
+    Q : (..., S, A), V : (..., S).  Rows of terminal states (Q = V = 0) come out uniform.
+    """
+    if temperature > 0:
+        logp = (Q - V[..., None]) / temperature
+        # Renormalise away the last ulp of rounding so each row is a distribution.
+        logp -= np.logaddexp.reduce(logp, axis=-1, keepdims=True)
+        return logp
+    best = Q.max(axis=-1, keepdims=True)
+    is_best = Q >= best - 1e-12 * np.maximum(1.0, np.abs(best))
+    with np.errstate(divide="ignore"):
+        return np.log(is_best / is_best.sum(axis=-1, keepdims=True))
+
+
+def fold_action_prior(reward: np.ndarray, action_prior, temperature: float) -> np.ndarray:
+    """r~(s, a) = r(s, a) + T log p(a|s) (seed 003: fold the action prior into the reward).
+
+    ``action_prior``: None (improper uniform, p = 1), (A,) or (S, A) non-negative weights.
+    At T = 0 the prior only removes actions of zero prior mass.
+    """
+    if action_prior is None:
+        return reward
+    n_states, n_actions = reward.shape
+    prior = np.asarray(action_prior, dtype=np.float64)
+    if prior.shape not in ((n_actions,), (n_states, n_actions)):
+        raise MDPValidationError(
+            f"action_prior: expected shape ({n_actions},) or ({n_states}, {n_actions}), "
+            f"got {prior.shape}."
+        )
+    if not np.all(np.isfinite(prior)) or (prior < 0).any():
+        raise MDPValidationError("action_prior: entries must be finite and >= 0.")
+    prior = np.broadcast_to(prior, (n_states, n_actions))
+    if (prior.sum(axis=1) <= 0).any():
+        s = int(np.flatnonzero(prior.sum(axis=1) <= 0)[0])
+        raise MDPValidationError(f"action_prior: state {s} gives every action zero mass.")
+    with np.errstate(divide="ignore"):
+        log_prior = np.log(prior)
+    if temperature == 0:
+        return np.where(prior > 0, reward, -np.inf)
+    return reward + temperature * log_prior
+
+
+def _check_backup(backup: str, temperature: float) -> None:
+    if backup not in ("variational", "optimistic"):
+        raise MDPValidationError(
+            f"backup: must be 'variational' or 'optimistic', got {backup!r}."
+        )
+    if backup == "optimistic" and temperature == 0:
+        raise MDPValidationError(
+            "backup: 'optimistic' needs temperature > 0 (at T = 0 use 'variational', the "
+            "hard Bellman backup)."
+        )
+
+
+def soft_bellman_step(
+    mdp: FiniteMDP,
+    reward: np.ndarray,
+    V_next: np.ndarray,
+    temperature: float,
+    backup: Backup = "variational",
+    policy: np.ndarray | None = None,
+    Q_out: np.ndarray | None = None,
+    V_out: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One backup: Q = r + gamma * backup[V_next], V = T log sum_a exp(Q/T) (or under ``policy``).
+
+    With ``policy`` (S, A) the V step is soft policy evaluation,
+    V(s) = sum_a pi(a|s) (Q(s, a) - T log pi(a|s)).  Returns (Q (S, A), V (S,)).
+    """
+    P = mdp.transitions
+    n_states, n_actions = mdp.shape
+    Q_out = np.empty((n_states, n_actions)) if Q_out is None else Q_out
+    V_out = np.empty(n_states) if V_out is None else V_out
+    mode = MODE_SOFT if policy is None else MODE_POLICY
+    pol = np.empty((0, 0)) if policy is None else policy
+    bellman_backup(
+        P.indptr, P.indices, P.data, reward, V_next, mdp.gamma, temperature,
+        backup == "optimistic", mdp.terminal, mode, pol, Q_out, V_out,
+    )  # fmt: skip
+    return Q_out, V_out
+
+
+def soft_backward(
+    mdp: FiniteMDP,
+    temperature: float = 1.0,
+    backup: Backup = "variational",
+    action_prior=None,
+    horizon: int | None = None,
+    policy: np.ndarray | None = None,
+    V_terminal: np.ndarray | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 100_000,
+) -> SoftSolution:
+    """Backward messages log beta_t = Q_t / T, V_t / T for a finite or an infinite horizon.
+
+    Parameters
+    ----------
+    mdp : FiniteMDP
+    temperature : float >= 0
+        T in p(O|s,a) = exp(r/T); 0 gives hard value iteration.
+    backup : "variational" (default) or "optimistic"
+    action_prior : None, (A,) or (S, A)
+        p(a|s), folded into the reward as r + T log p(a|s).
+    horizon : int, optional
+        Number of decisions H; defaults to ``mdp.horizon``.  None: infinite horizon, iterated
+        to a sup-norm change below ``tol`` (needs gamma < 1 or proper terminal states).
+    policy : (S, A) or (H, S, A), optional
+        Evaluate this policy instead of optimising: V = E_pi[Q - T log pi] (soft policy
+        evaluation; T = 0 is ordinary policy evaluation).
+    V_terminal : (S,), optional
+        V_H, the value after the last decision of a finite horizon (default 0).
+    tol, max_iter : stopping rule of the infinite-horizon iteration.
+
+    Returns
+    -------
+    SoftSolution with Q (H, S, A) and V (H + 1, S), or Q (S, A) and V (S,).
+    """
+    temperature = check_temperature(temperature)
+    _check_backup(backup, temperature)
+    horizon = check_horizon(mdp.horizon if horizon is None else horizon)
+    if not (isinstance(tol, float | int) and tol > 0):
+        raise MDPValidationError(f"tol: must be a positive float, got {tol!r}.")
+    if policy is not None:
+        from softrl.mdp.validation import check_policy
+
+        policy = check_policy(policy, mdp.n_states, mdp.n_actions, horizon)
+    reward = fold_action_prior(mdp.reward, action_prior, temperature)
+    n_states, n_actions = mdp.shape
+
+    if horizon is not None:
+        Q = np.empty((horizon, n_states, n_actions))
+        V = np.empty((horizon + 1, n_states))
+        V[horizon] = 0.0 if V_terminal is None else _terminal_values(V_terminal, n_states)
+        for t in range(horizon - 1, -1, -1):
+            pol_t = None if policy is None else (policy[t] if policy.ndim == 3 else policy)
+            soft_bellman_step(mdp, reward, V[t + 1], temperature, backup, pol_t, Q[t], V[t])
+        return SoftSolution(Q, V, temperature, backup, horizon, 0.0)
+
+    if policy is not None and policy.ndim == 3:
+        raise MDPValidationError("policy: an infinite horizon needs a stationary (S, A) policy.")
+    if mdp.gamma == 1.0 and not mdp.terminal.any():
+        raise MDPValidationError(
+            "gamma: an infinite horizon with gamma = 1 and no terminal states diverges; "
+            "set gamma < 1, mark terminal states, or give a horizon."
+        )
+    V = np.zeros(n_states) if V_terminal is None else _terminal_values(V_terminal, n_states)
+    V_new = np.empty(n_states)
+    Q = np.empty((n_states, n_actions))
+    residual = np.inf
+    iterations = 0
+    while iterations < max_iter:
+        iterations += 1
+        soft_bellman_step(mdp, reward, V, temperature, backup, policy, Q, V_new)
+        residual = float(np.max(np.abs(V_new - V)))
+        V, V_new = V_new, V
+        if not np.isfinite(residual):
+            raise MDPValidationError(
+                "soft_backward diverged (non-finite values); check gamma and the rewards."
+            )
+        if residual <= tol:
+            break
+    if residual > tol:
+        warnings.warn(
+            f"soft_backward: no convergence in max_iter={max_iter} backups (residual "
+            f"{residual:.3g} > tol={tol:g}); raise max_iter or tol.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return SoftSolution(Q, V.copy(), temperature, backup, iterations, residual)
+
+
+def _terminal_values(V_terminal, n_states: int) -> np.ndarray:
+    v = np.asarray(V_terminal, dtype=np.float64)
+    if v.shape != (n_states,) or not np.all(np.isfinite(v)):
+        raise MDPValidationError(f"V_terminal: expected a finite ({n_states},) array.")
+    return v.copy()
