@@ -222,11 +222,7 @@ def occupancy(
     if mdp.gamma == 1.0 and not mdp.terminal.any():
         raise MDPValidationError("gamma: infinite-horizon occupancy with gamma = 1 diverges.")
     if method == "direct":
-        # P_pi(s, s') = sum_a pi(a|s) p(s'|s,a), as (S, S*A) @ (S*A, S).
-        rows = np.repeat(np.arange(n_states), n_actions)
-        Pi = sp.csr_matrix((pi.ravel(), (rows, np.arange(n_states * n_actions))))
-        P_pi = (Pi @ mdp.transitions).tocsc()
-        A_mat = sp.identity(n_states, format="csc") - mdp.gamma * P_pi.T
+        A_mat = sp.identity(n_states, format="csc") - mdp.gamma * mdp.policy_transitions(pi).T
         d = spla.spsolve(A_mat.tocsc(), p0)
     elif method == "iterative":
         PT = mdp.transitions_T

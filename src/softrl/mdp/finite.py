@@ -104,6 +104,15 @@ class FiniteMDP:
         """P^T as CSR (S, S*A): row s' lists the (s, a) that reach s'; for forward passes."""
         return self.transitions.T.tocsr()
 
+    def policy_transitions(self, policy: np.ndarray) -> sp.csr_matrix:
+        """P_pi(s, s') = sum_a pi(a|s) p(s'|s,a) as CSR (S, S), for a stationary (S, A) policy."""
+        n_states, n_actions = self.shape
+        rows = np.repeat(np.arange(n_states), n_actions)
+        cols = np.arange(n_states * n_actions)
+        Pi = sp.csr_matrix((np.asarray(policy, dtype=np.float64).ravel(), (rows, cols)),
+                           shape=(n_states, n_states * n_actions))  # fmt: skip
+        return (Pi @ self.transitions).tocsr()
+
     def dense_transitions(self) -> np.ndarray:
         """p(s'|s,a) as a dense (S, A, S) array (small MDPs only)."""
         return self.transitions.toarray().reshape(self.n_states, self.n_actions, self.n_states)
