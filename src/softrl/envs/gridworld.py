@@ -487,26 +487,7 @@ def _build(
     # p(executed b | chosen a): 1 - slip on the diagonal, slip / (A - 1) elsewhere.
     noise = np.full((n_actions, n_actions), slip / (n_actions - 1))
     np.fill_diagonal(noise, 1.0 - slip)
-    rows_parts, cols_parts, data_parts = [], [], []
-    row_base = np.arange(n_states, dtype=np.int64) * n_actions
-    on_cliff = land_state < 0
-    for a in range(n_actions):
-        for b in range(n_actions):
-            if noise[a, b] == 0.0:
-                continue
-            ok = ~on_cliff[:, b]
-            rows_parts.append(row_base[ok] + a)
-            cols_parts.append(land_state[ok, b])
-            data_parts.append(np.full(int(ok.sum()), noise[a, b]))
-            fallen = np.flatnonzero(on_cliff[:, b])
-            if fallen.size:  # back to p(s_0)
-                rows_parts.append(np.repeat(row_base[fallen] + a, starts.size))
-                cols_parts.append(np.tile(starts, fallen.size))
-                data_parts.append(np.full(fallen.size * starts.size, noise[a, b] / starts.size))
-    transitions = sp.coo_matrix(
-        (np.concatenate(data_parts), (np.concatenate(rows_parts), np.concatenate(cols_parts))),
-        shape=(n_states * n_actions, n_states),
-    ).tocsr()
+    transitions = _transition_matrix(land_state, noise, slip, starts)
     transitions.sum_duplicates()
     if reward is None:
         reward = land_reward @ noise.T  # r(s, a) = sum_b p(b | a) r(land(s, b))
@@ -527,3 +508,45 @@ def _build(
         action_deltas=deltas,
         slip=slip,
     )
+
+
+def _transition_matrix(
+    land_state: np.ndarray, noise: np.ndarray, slip: float, starts: np.ndarray
+) -> sp.csr_matrix:
+    """CSR (S*A, S) from landing states (S, A) (-1 on a cliff) and p(b | a) (A, A).
+
+    Row s*A + a lists land_state[s, b] with probability noise[a, b] for every executed b
+    (only b = a without slip), built directly as CSR; duplicates are summed afterwards.
+    A landing on a cliff is replaced by p(s_0), uniform over ``starts``.
+    """
+    n_states, n_actions = land_state.shape
+    index_dtype = np.int32 if n_states * n_actions**2 < np.iinfo(np.int32).max else np.int64
+    own = np.arange(n_states, dtype=index_dtype)[:, None]
+    on_cliff = land_state < 0
+    land = np.where(on_cliff, own, land_state).astype(index_dtype)  # cliff mass added below
+    if slip == 0.0:
+        cols = land[:, :, None]  # (S, A, 1)
+        data = np.where(on_cliff, 0.0, 1.0)[:, :, None]
+    else:
+        cols = np.broadcast_to(land[:, None, :], (n_states, n_actions, n_actions))
+        data = np.where(on_cliff[:, None, :], 0.0, noise[None, :, :])
+    width = cols.shape[2]
+    indptr = np.arange(0, n_states * n_actions * width + 1, width, dtype=index_dtype)
+    shape = (n_states * n_actions, n_states)
+    transitions = sp.csr_matrix((data.ravel(), cols.ravel(), indptr), shape=shape)
+    fallen_s, fallen_b = np.nonzero(on_cliff)
+    if fallen_s.size:  # back to p(s_0): p(b | a) / |starts| onto each start, for every a
+        a = np.arange(n_actions)
+        rows = (fallen_s[:, None] * n_actions + a[None, :]).ravel()  # (F*A,)
+        prob = noise[:, fallen_b].T.ravel() / starts.size  # (F*A,)
+        cliff = sp.coo_matrix(
+            (
+                np.repeat(prob, starts.size),
+                (np.repeat(rows, starts.size), np.tile(starts, rows.size)),
+            ),
+            shape=shape,
+        )
+        transitions = (transitions + cliff).tocsr()
+    transitions.sum_duplicates()
+    transitions.eliminate_zeros()
+    return transitions
