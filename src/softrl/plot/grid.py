@@ -1,0 +1,101 @@
+"""Heatmaps of per-state quantities on a gridworld, with policy arrows (matplotlib)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from softrl.envs.gridworld import ACTION_DELTAS, GridWorld
+
+__all__ = ["GridLayout", "grid_layout", "plot_grid_values", "plot_state_marginals"]
+
+
+@dataclass(frozen=True)
+class GridLayout:
+    """Where each state sits: ``cells`` (S, 2) (row, col), ``shape``, ``deltas`` (A, 2)."""
+
+    cells: np.ndarray
+    shape: tuple[int, int]
+    deltas: np.ndarray
+
+    def to_grid(self, values: np.ndarray) -> np.ndarray:
+        """(..., S) -> (..., rows, cols), NaN where there is no state."""
+        values = np.asarray(values, dtype=np.float64)
+        out = np.full((*values.shape[:-1], *self.shape), np.nan)
+        out[..., self.cells[:, 0], self.cells[:, 1]] = values
+        return out
+
+
+def grid_layout(world: GridWorld | tuple[int, int], n_actions: int = 4) -> GridLayout:
+    """A GridLayout from a GridWorld, or from a (rows, cols) shape numbered row-major."""
+    if isinstance(world, GridWorld):
+        return GridLayout(world.cells, world.shape, world.action_deltas)
+    rows, cols = world
+    cells = np.stack(np.divmod(np.arange(rows * cols), cols), axis=1)
+    return GridLayout(cells, (rows, cols), ACTION_DELTAS[:n_actions])
+
+
+def plot_grid_values(
+    world: GridWorld | tuple[int, int],
+    values: np.ndarray,
+    policy: np.ndarray | None = None,
+    ax=None,
+    title: str | None = None,
+    cmap: str = "viridis",
+    annotate: bool = False,
+    colorbar: bool = True,
+):
+    """Heatmap of ``values`` (S,) on the grid; arrows of length pi(a|s) for ``policy`` (S, A).
+
+    Returns the matplotlib Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    values = np.asarray(values, dtype=np.float64)
+    layout = grid_layout(world, n_actions=4 if policy is None else np.shape(policy)[-1])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    img = ax.imshow(layout.to_grid(values), cmap=cmap)
+    if colorbar:
+        ax.figure.colorbar(img, ax=ax, fraction=0.046, pad=0.04)
+    if policy is not None:
+        pi = np.asarray(policy, dtype=np.float64)
+        for a, (dr, dc) in enumerate(layout.deltas):
+            if dr == 0 and dc == 0:  # "stay": a dot sized by its probability
+                ax.scatter(layout.cells[:, 1], layout.cells[:, 0], s=40 * pi[:, a], c="white",
+                           edgecolors="black", linewidths=0.5)  # fmt: skip
+                continue
+            # imshow puts row 0 on top, so a step south (+row) points down the y axis.
+            ax.quiver(layout.cells[:, 1], layout.cells[:, 0], dc * pi[:, a], dr * pi[:, a],
+                      angles="xy", scale_units="xy", scale=2.2, color="white", minlength=0,
+                      edgecolor="black", linewidth=0.4, width=0.012)  # fmt: skip
+    if annotate:
+        for (r, c), v in zip(layout.cells, values, strict=True):
+            ax.text(c, r, f"{v:.1f}", ha="center", va="center", fontsize=7, color="black",
+                    bbox=dict(boxstyle="round,pad=0.1", fc="white", alpha=0.6, lw=0))  # fmt: skip
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def plot_state_marginals(
+    world: GridWorld | tuple[int, int],
+    state_marginals: np.ndarray,
+    times: Sequence[int],
+    axes=None,
+    title: str = "p(s_t | O)",
+):
+    """One heatmap of p(s_t) (a row of ``state_marginals`` (H + 1, S)) per t in ``times``."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, len(times), figsize=(2.6 * len(times), 2.8))
+    axes = np.atleast_1d(axes)
+    for ax, t in zip(axes, times, strict=True):
+        plot_grid_values(world, state_marginals[t], ax=ax, cmap="magma", colorbar=False,
+                         title=f"{title}, t={t}")  # fmt: skip
+    return axes

@@ -1,0 +1,30 @@
+"""Grid plots place each state's value on its cell and draw one arrow set per action."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+
+from softrl.envs import GridWorld  # noqa: E402
+from softrl.plot import grid_layout, plot_grid_values  # noqa: E402
+
+
+def test_layout_places_states_row_major_and_skips_walls():
+    world = GridWorld.from_map("S.#\n..G")
+    layout = grid_layout(world)
+    grid = layout.to_grid(np.arange(world.n_states, dtype=float))
+    assert np.isnan(grid[0, 2])
+    np.testing.assert_array_equal(grid[1], [2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(grid_layout((2, 3)).to_grid(np.arange(6.0)),
+                                  np.arange(6.0).reshape(2, 3))
+
+
+def test_plot_draws_image_and_arrows():
+    world = GridWorld.from_map("S..\n..G", n_actions=5)
+    pi = np.full((world.n_states, 5), 0.2)
+    ax = plot_grid_values(world, np.arange(world.n_states, dtype=float), pi, annotate=True,
+                          title="t")
+    image = ax.images[0].get_array()
+    assert image.shape == (2, 3)
+    assert len(ax.collections) == 5  # four quivers and the "stay" dots
+    assert len(ax.texts) == world.n_states
