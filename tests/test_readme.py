@@ -1,0 +1,20 @@
+"""The README's Python examples run as written (blocks marked `# not run in tests` skip)."""
+
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_python_blocks_run():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert blocks, "README has no python examples"
+    namespace: dict = {}
+    for block in blocks:
+        if "# not run in tests" in block:
+            continue
+        exec(compile(block, str(README), "exec"), namespace)  # noqa: S102
