@@ -1,0 +1,260 @@
+"""The MaxEnt / maximum causal entropy IRL objectives and their exact reward gradients.
+
+All three objectives are computed with one backward pass (soft Q, V from the engine's fused
+backup) and one forward pass, and return dL/dr(s, a), the gradient with respect to the reward
+table; :mod:`softrl.irl.rewards` pulls it back to the reward parameters.  Demonstration
+counts are E_t(s, a) = (1/N) sum_i gamma^t 1[s_t^i = s, a_t^i = a] (see
+:meth:`Demonstrations.counts`) and T is the temperature of p(O | s, a) = exp(r(s, a) / T).
+
+``"likelihood"`` (maximum causal entropy, variational backup; Ziebart et al. 2010)
+    The exact discounted causal log-likelihood of the demonstrated actions,
+
+        L(r) = (1/N) sum_i sum_t gamma^t log pi_t(a_t^i | s_t^i),
+        pi_t(a|s) = exp((Q_t(s, a) - V_t(s)) / T).
+
+    Since dV_t(s)/dr = rho_t(s, .), the discounted occupancy of pi from s at time t,
+
+        T dL/dr = E - sum_t m_t pi_t,
+        m_0 = -n_0,  m_{t+1} = gamma P^T (m_t pi_t + E_t) - n_{t+1},
+
+    with n_t(s) = sum_a E_t(s, a): expert counts minus the model's expected counts, forward
+    messages started from a signed source (the demonstrated states, minus where the true
+    dynamics would have taken them).  With deterministic dynamics and gamma = 1 the source is
+    -p^(s_0) and this is exactly ``"dual"``.
+
+``"dual"`` (the MCE dual, concave in linear rewards)
+    ell(r) = (1/N) sum_i sum_t gamma^t r(s_t^i, a_t^i) / T - E_{s_0 ~ p^}[V_0(s_0)] / T,
+    T d ell/dr = E - E_pi[sum_t gamma^t 1[s_t, a_t]] with s_0 drawn from the demonstrations'
+    empirical start distribution p^.  It differs from ``"likelihood"`` by a zero-mean term
+    sum_t gamma^{t+1} (E[V_{t+1} | s_t, a_t] - V_{t+1}(s_{t+1})) under stochastic dynamics.
+
+``"trajectory"`` (MaxEnt IRL, optimistic backup; Ziebart et al. 2008)
+    The trajectory log-likelihood of p(tau | O) ∝ p(tau) exp(sum_t r(s_t, a_t) / T) up to the
+    reward-free terms log p(s_0) + sum_t log p(s_{t+1} | s_t, a_t):
+    (1/N) sum_i sum_t r(s_t^i, a_t^i) / T - log Z,  log Z = log sum_s p(s_0 = s) exp(V_0(s)/T),
+    T dL/dr = E - sum_t mu_t with mu_t ∝ alpha_t beta_t the posterior marginals (seed 004).
+    Needs a finite horizon and gamma = 1 (the graphical model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from softrl.inference import SoftSolution, posterior_marginals, soft_backward, soft_bellman_step
+from softrl.inference.kernels import propagate
+from softrl.irl.demonstrations import Demonstrations
+from softrl.mdp import FiniteMDP, MDPValidationError
+
+__all__ = ["Objective", "DemoStats", "IRLEvaluation", "demo_stats", "irl_objective"]
+
+Objective = Literal["likelihood", "dual", "trajectory"]
+
+_EMPTY = np.empty(0)
+
+
+@dataclass(frozen=True)
+class DemoStats:
+    """Demonstration counts precomputed once per fit.
+
+    Attributes
+    ----------
+    counts : (H, S, A) for a finite horizon, (S, A) otherwise
+        E_t(s, a) = (1/N) sum_i gamma^t 1[s_t^i = s, a_t^i = a].
+    initial : (S,)
+        Empirical start distribution p^(s_0).
+    gamma : float
+    """
+
+    counts: np.ndarray
+    initial: np.ndarray
+    gamma: float
+
+    @property
+    def total(self) -> np.ndarray:
+        """sum_t E_t, shape (S, A)."""
+        return self.counts.sum(axis=0) if self.counts.ndim == 3 else self.counts
+
+
+def demo_stats(mdp: FiniteMDP, demos: Demonstrations) -> DemoStats:
+    """Discounted counts of ``demos`` on the time axis of ``mdp`` (finite or infinite horizon)."""
+    counts = demos.counts(mdp.n_states, mdp.n_actions, mdp.gamma, horizon=mdp.horizon)
+    return DemoStats(counts, demos.initial_distribution(mdp.n_states), mdp.gamma)
+
+
+@dataclass(frozen=True)
+class IRLEvaluation:
+    """Objective value and gradient at one reward table.
+
+    Attributes
+    ----------
+    value : float
+        The objective (see the module docstring).
+    grad_reward : (S, A)
+        dvalue/dr(s, a).
+    solution : SoftSolution
+        The backward pass at this reward (Q, V; finite or infinite horizon).
+    log_policy : (H, S, A) or (S, A)
+        log pi(a|s) of the soft policy; 0 on terminal rows.
+    """
+
+    value: float
+    grad_reward: np.ndarray
+    solution: SoftSolution
+    log_policy: np.ndarray
+
+    @property
+    def policy(self) -> np.ndarray:
+        """pi(a|s), shape like ``log_policy``."""
+        return np.exp(self.log_policy)
+
+
+def check_objective(mdp: FiniteMDP, objective: str, backup: str) -> None:
+    """Raise unless ``objective`` and ``backup`` fit each other and ``mdp``."""
+    expected = {"likelihood": "variational", "dual": "variational", "trajectory": "optimistic"}
+    if objective not in expected:
+        raise MDPValidationError(
+            f"objective: must be 'likelihood', 'dual' or 'trajectory', got {objective!r}."
+        )
+    if backup != expected[objective]:
+        raise MDPValidationError(
+            f"backup: objective {objective!r} uses the {expected[objective]!r} backup, got "
+            f"{backup!r}."
+        )
+    if objective == "trajectory" and (mdp.horizon is None or mdp.gamma != 1.0):
+        raise MDPValidationError(
+            "MaxEnt IRL (optimistic backup, trajectory likelihood) is defined for a finite "
+            f"horizon and gamma = 1 (got horizon={mdp.horizon}, gamma={mdp.gamma}); use "
+            "MaxCausalEntIRL (variational backup) for a discounted or infinite-horizon MDP."
+        )
+
+
+def irl_objective(
+    mdp: FiniteMDP,
+    reward: np.ndarray,
+    stats: DemoStats,
+    temperature: float = 1.0,
+    objective: Objective = "likelihood",
+    V_init: np.ndarray | None = None,
+) -> IRLEvaluation:
+    """Value and exact reward gradient of an IRL objective (see the module docstring).
+
+    Parameters
+    ----------
+    mdp : FiniteMDP
+        Dynamics, p(s_0), gamma and horizon; its own reward is ignored.
+    reward : (S, A)
+        The reward table r(s, a) at which to evaluate.
+    stats : DemoStats
+        From :func:`demo_stats` on the same MDP.
+    temperature : float > 0
+    objective : "likelihood", "dual" or "trajectory"
+    V_init : (S,), optional
+        Warm start of the infinite-horizon value iteration (e.g. the previous V).
+
+    Returns
+    -------
+    IRLEvaluation
+    """
+    if not temperature > 0:
+        raise MDPValidationError(f"temperature: must be > 0 for IRL, got {temperature!r}.")
+    reward = np.ascontiguousarray(reward, dtype=np.float64)
+    if objective == "trajectory":
+        return _trajectory(mdp, reward, stats, temperature)
+    if mdp.horizon is None:
+        return _stationary(mdp, reward, stats, temperature, objective, V_init)
+    return _finite(mdp, reward, stats, temperature, objective)
+
+
+def _backward(mdp: FiniteMDP, reward: np.ndarray, T: float, backup: str):
+    """Finite-horizon soft backward pass returning (Q, V, log_pi) with log_pi = 0 on terminals."""
+    H = mdp.horizon
+    S, A = mdp.shape
+    Q = np.empty((H, S, A))
+    V = np.zeros((H + 1, S))
+    for t in range(H - 1, -1, -1):
+        soft_bellman_step(mdp, reward, V[t + 1], T, backup, None, Q[t], V[t])  # type: ignore[arg-type]
+    log_pi = (Q - V[:-1, :, None]) / T
+    return Q, V, log_pi
+
+
+def _finite(mdp, reward, stats, T, objective) -> IRLEvaluation:
+    Q, V, log_pi = _backward(mdp, reward, T, "variational")
+    E = stats.counts
+    H = E.shape[0]
+    S, A = mdp.shape
+    gamma = mdp.gamma
+    live = (~mdp.terminal)[:, None]
+    PT = mdp.transitions_T
+    pi = np.where(live, np.exp(log_pi), 0.0)
+    n = E.sum(axis=2)  # (H, S)
+    likelihood = objective == "likelihood"
+    grad = E.sum(axis=0)
+    m = -stats.initial.copy() if not likelihood else -n[0]
+    nxt = np.empty(S)
+    for t in range(H):
+        u = m[:, None] * pi[t]
+        grad += u
+        if t == H - 1:
+            break
+        if likelihood:
+            u += E[t]
+        propagate(PT.indptr, PT.indices, PT.data, u.ravel(), A, _EMPTY, _EMPTY, 1.0, nxt)
+        m = gamma * nxt
+        if likelihood:
+            m -= n[t + 1]
+    if likelihood:
+        value = float(np.vdot(E, log_pi))
+    else:
+        value = float(np.vdot(stats.total, reward) - stats.initial @ V[0]) / T
+    sol = SoftSolution(Q, V, T, "variational", H, 0.0)
+    return IRLEvaluation(value, grad / T, sol, np.where(live, log_pi, 0.0))
+
+
+def _stationary(mdp, reward, stats, T, objective, V_init) -> IRLEvaluation:
+    sol = soft_backward(mdp.replace(reward=reward), T, "variational", V_terminal=V_init)
+    S, A = mdp.shape
+    live = (~mdp.terminal)[:, None]
+    log_pi = np.where(live, (sol.Q - sol.V[:, None]) / T, 0.0)
+    pi = np.where(live, np.exp(log_pi), 0.0)
+    E = stats.counts
+    if objective == "likelihood":
+        # c = sum_t c_t = gamma P^T E - n: where the dynamics took the demonstrations, minus
+        # where they were.
+        c = mdp.gamma * (mdp.transitions_T @ E.ravel()) - E.sum(axis=1)
+    else:
+        c = -stats.initial
+    d = _discounted_visitation(mdp, pi, c)
+    grad = E + d[:, None] * pi
+    if objective == "likelihood":
+        value = float(np.vdot(E, log_pi))
+    else:
+        value = float(np.vdot(E, reward) - stats.initial @ sol.V) / T
+    return IRLEvaluation(value, grad / T, sol, log_pi)
+
+
+def _discounted_visitation(mdp: FiniteMDP, pi: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """d = (I - gamma P_pi^T)^{-1} source for a signed source (S,); pi zero on terminals."""
+    S, A = mdp.shape
+    rows = np.repeat(np.arange(S), A)
+    Pi = sp.csr_matrix((pi.ravel(), (rows, np.arange(S * A))), shape=(S, S * A))
+    P_pi = (Pi @ mdp.transitions).tocsr()
+    system = (sp.identity(S, format="csr") - mdp.gamma * P_pi.T).tocsc()
+    return np.asarray(spla.spsolve(system, source), dtype=np.float64)
+
+
+def _trajectory(mdp, reward, stats, T) -> IRLEvaluation:
+    Q, V, log_pi = _backward(mdp, reward, T, "optimistic")
+    H = mdp.horizon
+    sol = SoftSolution(Q, V, T, "optimistic", H, 0.0)
+    mu = posterior_marginals(mdp, sol).state_action.sum(axis=0)
+    with np.errstate(divide="ignore"):
+        log_z = float(np.logaddexp.reduce(np.log(mdp.initial) + V[0] / T))
+    total = stats.total
+    value = float(np.vdot(total, reward)) / T - log_z
+    live = (~mdp.terminal)[:, None]
+    return IRLEvaluation(value, (total - mu) / T, sol, np.where(live, log_pi, 0.0))
