@@ -1,0 +1,147 @@
+"""The soft backward pass in torch, for GPUs: the same equations as ``backward.py``.
+
+Q = r + gamma * backup[V'] with a sparse CSR mat-vec, V = T logsumexp_a(Q / T).  The optimistic
+backup uses one global shift, T log E exp(V'/T) = m + T log E exp((V' - m)/T), and recomputes
+exactly (per-row max) only the rows whose sum underflows, like the numba kernel.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from softrl.inference.backward import (
+    Backup,
+    SoftSolution,
+    _check_backup,
+    fold_action_prior,
+)
+from softrl.mdp.finite import FiniteMDP
+from softrl.mdp.validation import MDPValidationError, check_horizon, check_temperature
+
+__all__ = ["TorchMDP", "soft_bellman_step_torch", "soft_backward_torch"]
+
+_TINY = 1e-280
+
+
+@dataclass(frozen=True)
+class TorchMDP:
+    """The arrays of a FiniteMDP as torch tensors on one device.
+
+    P is a sparse CSR tensor (S*A, S); ``rows`` (nnz,) the row of each stored entry.
+    """
+
+    P: torch.Tensor
+    rows: torch.Tensor
+    cols: torch.Tensor
+    values: torch.Tensor
+    reward: torch.Tensor
+    terminal: torch.Tensor
+    gamma: float
+    n_states: int
+    n_actions: int
+
+    @classmethod
+    def from_mdp(
+        cls, mdp: FiniteMDP, device: str | torch.device = "cpu", dtype=torch.float64
+    ) -> TorchMDP:
+        """Copy ``mdp`` to ``device`` (float64 by default; float32 halves the bytes moved)."""
+        Pm = mdp.transitions
+        crow = torch.as_tensor(Pm.indptr.astype(np.int64), device=device)
+        cols = torch.as_tensor(Pm.indices.astype(np.int64), device=device)
+        vals = torch.tensor(Pm.data, dtype=dtype, device=device)
+        with warnings.catch_warnings():  # "sparse CSR support is in beta"
+            warnings.simplefilter("ignore", UserWarning)
+            P = torch.sparse_csr_tensor(crow, cols, vals, size=Pm.shape, check_invariants=False)
+        rows = torch.repeat_interleave(
+            torch.arange(Pm.shape[0], device=device), torch.diff(crow)
+        )
+        return cls(
+            P, rows, cols, vals,
+            torch.tensor(mdp.reward, dtype=dtype, device=device),
+            torch.tensor(mdp.terminal, device=device),
+            mdp.gamma, mdp.n_states, mdp.n_actions,
+        )  # fmt: skip
+
+
+def soft_bellman_step_torch(
+    tm: TorchMDP,
+    reward: torch.Tensor,
+    V_next: torch.Tensor,
+    temperature: float,
+    backup: Backup = "variational",
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One backup on the device: returns (Q (S, A), V (S,)); T = 0 is the hard max."""
+    S, A = tm.n_states, tm.n_actions
+    if backup == "optimistic":
+        vmax = V_next.max()
+        acc = tm.P @ torch.exp((V_next - vmax) / temperature)
+        nxt = vmax + temperature * torch.log(acc)
+        low = acc < _TINY
+        if bool(low.any()):
+            # Exact per-row log-sum-exp for the rows whose successors sit far below vmax.
+            v = V_next[tm.cols]
+            m = torch.full((S * A,), -torch.inf, dtype=v.dtype, device=v.device)
+            m = m.scatter_reduce(0, tm.rows, v, reduce="amax")
+            terms = tm.values * torch.exp((v - m[tm.rows]) / temperature)
+            exact = m + temperature * torch.log(torch.zeros_like(m).index_add_(0, tm.rows, terms))
+            nxt = torch.where(low, exact, nxt)
+    else:
+        nxt = tm.P @ V_next
+    Q = reward + tm.gamma * nxt.view(S, A)
+    if temperature == 0.0:
+        V = Q.max(dim=1).values
+    else:
+        V = temperature * torch.logsumexp(Q / temperature, dim=1)
+    Q = torch.where(tm.terminal[:, None], torch.zeros_like(Q), Q)
+    V = torch.where(tm.terminal, torch.zeros_like(V), V)
+    return Q, V
+
+
+def soft_backward_torch(
+    mdp: FiniteMDP,
+    temperature: float = 1.0,
+    backup: Backup = "variational",
+    action_prior=None,
+    horizon: int | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 100_000,
+    device: str | torch.device = "cpu",
+    dtype=torch.float64,
+) -> SoftSolution:
+    """``soft_backward`` on a torch device (e.g. ``device="cuda"``); same arguments and result.
+
+    The result holds numpy arrays.  The infinite-horizon loop checks its stopping rule every 16
+    backups to avoid a device sync per backup.
+    """
+    temperature = check_temperature(temperature)
+    _check_backup(backup, temperature)
+    horizon = check_horizon(mdp.horizon if horizon is None else horizon)
+    tm = TorchMDP.from_mdp(mdp, device, dtype)
+    reward = torch.tensor(fold_action_prior(mdp.reward, action_prior, temperature),
+                             dtype=dtype, device=device)  # fmt: skip
+    S, A = mdp.shape
+    if horizon is not None:
+        Qs = torch.empty((horizon, S, A), dtype=dtype, device=device)
+        Vs = torch.zeros((horizon + 1, S), dtype=dtype, device=device)
+        for t in range(horizon - 1, -1, -1):
+            Qs[t], Vs[t] = soft_bellman_step_torch(tm, reward, Vs[t + 1], temperature, backup)
+        return SoftSolution(Qs.cpu().numpy(), Vs.cpu().numpy(), temperature, backup, horizon, 0.0)
+    if mdp.gamma == 1.0 and not mdp.terminal.any():
+        raise MDPValidationError(
+            "gamma: an infinite horizon with gamma = 1 and no terminal states diverges."
+        )
+    V = torch.zeros(S, dtype=dtype, device=device)
+    residual, it = float("inf"), 0
+    while it < max_iter:
+        it += 1
+        Q, V_new = soft_bellman_step_torch(tm, reward, V, temperature, backup)
+        if it % 16 == 0 or it == max_iter:
+            residual = float((V_new - V).abs().max())
+        V = V_new
+        if residual <= tol:
+            break
+    return SoftSolution(Q.cpu().numpy(), V.cpu().numpy(), temperature, backup, it, residual)
