@@ -170,6 +170,7 @@ def soft_backward(
     V_terminal: np.ndarray | None = None,
     tol: float = 1e-10,
     max_iter: int = 100_000,
+    device: str | None = None,
 ) -> SoftSolution:
     """Backward messages log beta_t = Q_t / T, V_t / T for a finite or an infinite horizon.
 
@@ -190,6 +191,9 @@ def soft_backward(
     V_terminal : (S,), optional
         V_H, the value after the last decision of a finite horizon (default 0).
     tol, max_iter : stopping rule of the infinite-horizon iteration.
+    device : str, optional
+        A torch device (``"cuda"``, ``"cpu"``) to run the backups with torch instead of the
+        compiled CPU kernels (not with ``policy``); the result is the same, in numpy arrays.
 
     Returns
     -------
@@ -206,11 +210,25 @@ def soft_backward(
         policy = check_policy(policy, mdp.n_states, mdp.n_actions, horizon)
     reward = fold_action_prior(mdp.reward, action_prior, temperature)
     n_states, n_actions = mdp.shape
+    if horizon is None and mdp.gamma == 1.0 and not mdp.terminal.any():
+        raise MDPValidationError(
+            "gamma: an infinite horizon with gamma = 1 and no terminal states diverges; "
+            "set gamma < 1, mark terminal states, or give a horizon."
+        )
+    V_last = np.zeros(n_states) if V_terminal is None else _terminal_values(V_terminal, n_states)
+    if device is not None:
+        if policy is not None:
+            raise MDPValidationError("device: policy evaluation runs on the CPU kernels only.")
+        from softrl.inference.torch_backend import soft_backward_torch
+
+        return soft_backward_torch(
+            mdp, reward, V_last, temperature, backup, horizon, tol, max_iter, device
+        )
 
     if horizon is not None:
         Q = np.empty((horizon, n_states, n_actions))
         V = np.empty((horizon + 1, n_states))
-        V[horizon] = 0.0 if V_terminal is None else _terminal_values(V_terminal, n_states)
+        V[horizon] = V_last
         for t in range(horizon - 1, -1, -1):
             pol_t = None if policy is None else (policy[t] if policy.ndim == 3 else policy)
             soft_bellman_step(mdp, reward, V[t + 1], temperature, backup, pol_t, Q[t], V[t])
@@ -218,12 +236,7 @@ def soft_backward(
 
     if policy is not None and policy.ndim == 3:
         raise MDPValidationError("policy: an infinite horizon needs a stationary (S, A) policy.")
-    if mdp.gamma == 1.0 and not mdp.terminal.any():
-        raise MDPValidationError(
-            "gamma: an infinite horizon with gamma = 1 and no terminal states diverges; "
-            "set gamma < 1, mark terminal states, or give a horizon."
-        )
-    V = np.zeros(n_states) if V_terminal is None else _terminal_values(V_terminal, n_states)
+    V = V_last
     V_new = np.empty(n_states)
     Q = np.empty((n_states, n_actions))
     residual = np.inf
@@ -240,13 +253,18 @@ def soft_backward(
         if residual <= tol:
             break
     if residual > tol:
-        warnings.warn(
-            f"soft_backward: no convergence in max_iter={max_iter} backups (residual "
-            f"{residual:.3g} > tol={tol:g}); raise max_iter or tol.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+        warn_not_converged(max_iter, residual, tol)
     return SoftSolution(Q, V.copy(), temperature, backup, iterations, residual)
+
+
+def warn_not_converged(max_iter: int, residual: float, tol: float) -> None:
+    """RuntimeWarning: the infinite-horizon iteration stopped at max_iter above tol."""
+    warnings.warn(
+        f"soft_backward: no convergence in max_iter={max_iter} backups (residual "
+        f"{residual:.3g} > tol={tol:g}); raise max_iter or tol.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def _terminal_values(V_terminal, n_states: int) -> np.ndarray:

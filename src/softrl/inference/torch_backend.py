@@ -13,14 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from softrl.inference.backward import (
-    Backup,
-    SoftSolution,
-    _check_backup,
-    fold_action_prior,
-)
+from softrl.inference.backward import Backup, SoftSolution, warn_not_converged
 from softrl.mdp.finite import FiniteMDP
-from softrl.mdp.validation import MDPValidationError, check_horizon, check_temperature
 
 __all__ = ["TorchMDP", "soft_bellman_step_torch", "soft_backward_torch"]
 
@@ -103,45 +97,41 @@ def soft_bellman_step_torch(
 
 def soft_backward_torch(
     mdp: FiniteMDP,
-    temperature: float = 1.0,
-    backup: Backup = "variational",
-    action_prior=None,
-    horizon: int | None = None,
-    tol: float = 1e-10,
-    max_iter: int = 100_000,
-    device: str | torch.device = "cpu",
+    reward: np.ndarray,
+    V_terminal: np.ndarray,
+    temperature: float,
+    backup: Backup,
+    horizon: int | None,
+    tol: float,
+    max_iter: int,
+    device: str | torch.device,
     dtype=torch.float64,
 ) -> SoftSolution:
-    """``soft_backward`` on a torch device (e.g. ``device="cuda"``); same arguments and result.
+    """The loop of ``soft_backward(..., device=...)`` on a torch device, inputs validated.
 
-    The result holds numpy arrays.  The infinite-horizon loop checks its stopping rule every 16
-    backups to avoid a device sync per backup.
+    ``reward`` (S, A) has the action prior folded in.  The infinite-horizon loop reads its
+    stopping rule every 16 backups, so the device is not synchronised after each one.
     """
-    temperature = check_temperature(temperature)
-    _check_backup(backup, temperature)
-    horizon = check_horizon(mdp.horizon if horizon is None else horizon)
     tm = TorchMDP.from_mdp(mdp, device, dtype)
-    reward = torch.tensor(fold_action_prior(mdp.reward, action_prior, temperature),
-                             dtype=dtype, device=device)  # fmt: skip
+    r = torch.tensor(reward, dtype=dtype, device=device)
+    V = torch.tensor(V_terminal, dtype=dtype, device=device)
     S, A = mdp.shape
     if horizon is not None:
         Qs = torch.empty((horizon, S, A), dtype=dtype, device=device)
-        Vs = torch.zeros((horizon + 1, S), dtype=dtype, device=device)
+        Vs = torch.empty((horizon + 1, S), dtype=dtype, device=device)
+        Vs[horizon] = V
         for t in range(horizon - 1, -1, -1):
-            Qs[t], Vs[t] = soft_bellman_step_torch(tm, reward, Vs[t + 1], temperature, backup)
+            Qs[t], Vs[t] = soft_bellman_step_torch(tm, r, Vs[t + 1], temperature, backup)
         return SoftSolution(Qs.cpu().numpy(), Vs.cpu().numpy(), temperature, backup, horizon, 0.0)
-    if mdp.gamma == 1.0 and not mdp.terminal.any():
-        raise MDPValidationError(
-            "gamma: an infinite horizon with gamma = 1 and no terminal states diverges."
-        )
-    V = torch.zeros(S, dtype=dtype, device=device)
     residual, it = float("inf"), 0
     while it < max_iter:
         it += 1
-        Q, V_new = soft_bellman_step_torch(tm, reward, V, temperature, backup)
+        Q, V_new = soft_bellman_step_torch(tm, r, V, temperature, backup)
         if it % 16 == 0 or it == max_iter:
             residual = float((V_new - V).abs().max())
         V = V_new
         if residual <= tol:
             break
+    if residual > tol:
+        warn_not_converged(max_iter, residual, tol)
     return SoftSolution(Q.cpu().numpy(), V.cpu().numpy(), temperature, backup, it, residual)
