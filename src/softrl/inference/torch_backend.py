@@ -25,13 +25,11 @@ _TINY = 1e-280
 class TorchMDP:
     """The arrays of a FiniteMDP as torch tensors on one device.
 
-    P is a sparse CSR tensor (S*A, S); ``rows`` (nnz,) the row of each stored entry.
+    P is a sparse CSR tensor (S*A, S) with int32 indices when they fit (fewer bytes per
+    backup); ``reward`` (S, A); ``terminal`` (S,) bool.
     """
 
     P: torch.Tensor
-    rows: torch.Tensor
-    cols: torch.Tensor
-    values: torch.Tensor
     reward: torch.Tensor
     terminal: torch.Tensor
     gamma: float
@@ -44,21 +42,25 @@ class TorchMDP:
     ) -> TorchMDP:
         """Copy ``mdp`` to ``device`` (float64 by default; float32 halves the bytes moved)."""
         Pm = mdp.transitions
-        crow = torch.as_tensor(Pm.indptr.astype(np.int64), device=device)
-        cols = torch.as_tensor(Pm.indices.astype(np.int64), device=device)
+        index = torch.int32 if Pm.nnz < 2**31 else torch.int64
+        crow = torch.tensor(Pm.indptr, dtype=index, device=device)
+        cols = torch.tensor(Pm.indices, dtype=index, device=device)
         vals = torch.tensor(Pm.data, dtype=dtype, device=device)
         with warnings.catch_warnings():  # "sparse CSR support is in beta"
             warnings.simplefilter("ignore", UserWarning)
             P = torch.sparse_csr_tensor(crow, cols, vals, size=Pm.shape, check_invariants=False)
-        rows = torch.repeat_interleave(
-            torch.arange(Pm.shape[0], device=device), torch.diff(crow)
-        )
         return cls(
-            P, rows, cols, vals,
+            P,
             torch.tensor(mdp.reward, dtype=dtype, device=device),
             torch.tensor(mdp.terminal, device=device),
             mdp.gamma, mdp.n_states, mdp.n_actions,
         )  # fmt: skip
+
+    def entry_rows(self) -> torch.Tensor:
+        """(nnz,) int64: the row s*A + a of each stored probability."""
+        crow = self.P.crow_indices().long()
+        rows = torch.arange(crow.numel() - 1, device=crow.device)
+        return torch.repeat_interleave(rows, torch.diff(crow))
 
 
 def soft_bellman_step_torch(
@@ -77,11 +79,12 @@ def soft_bellman_step_torch(
         low = acc < _TINY
         if bool(low.any()):
             # Exact per-row log-sum-exp for the rows whose successors sit far below vmax.
-            v = V_next[tm.cols]
+            rows = tm.entry_rows()
+            v = V_next[tm.P.col_indices().long()]
             m = torch.full((S * A,), -torch.inf, dtype=v.dtype, device=v.device)
-            m = m.scatter_reduce(0, tm.rows, v, reduce="amax")
-            terms = tm.values * torch.exp((v - m[tm.rows]) / temperature)
-            exact = m + temperature * torch.log(torch.zeros_like(m).index_add_(0, tm.rows, terms))
+            m = m.scatter_reduce(0, rows, v, reduce="amax")
+            terms = tm.P.values() * torch.exp((v - m[rows]) / temperature)
+            exact = m + temperature * torch.log(torch.zeros_like(m).index_add_(0, rows, terms))
             nxt = torch.where(low, exact, nxt)
     else:
         nxt = tm.P @ V_next
