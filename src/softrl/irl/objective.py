@@ -46,7 +46,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from softrl.inference import SoftSolution, posterior_marginals, soft_backward, soft_bellman_step
-from softrl.inference.kernels import propagate
+from softrl.irl._kernels import mce_backward, mce_forward
 from softrl.irl.demonstrations import Demonstrations
 from softrl.mdp import FiniteMDP, MDPValidationError
 
@@ -99,7 +99,7 @@ class IRLEvaluation:
     solution : SoftSolution
         The backward pass at this reward (Q, V; finite or infinite horizon).
     log_policy : (H, S, A) or (S, A)
-        log pi(a|s) of the soft policy; 0 on terminal rows.
+        log pi(a|s) of the soft policy; uniform on terminal rows (no action is taken there).
     """
 
     value: float
@@ -171,7 +171,7 @@ def irl_objective(
 
 
 def _backward(mdp: FiniteMDP, reward: np.ndarray, T: float, backup: str):
-    """Finite-horizon soft backward pass returning (Q, V, log_pi) with log_pi = 0 on terminals."""
+    """Finite-horizon soft backward pass (engine per-step kernel): (Q, V, log pi)."""
     H = mdp.horizon
     S, A = mdp.shape
     Q = np.empty((H, S, A))
@@ -183,43 +183,32 @@ def _backward(mdp: FiniteMDP, reward: np.ndarray, T: float, backup: str):
 
 
 def _finite(mdp, reward, stats, T, objective) -> IRLEvaluation:
-    Q, V, log_pi = _backward(mdp, reward, T, "variational")
-    E = stats.counts
-    H = E.shape[0]
+    H = mdp.horizon
     S, A = mdp.shape
-    gamma = mdp.gamma
-    live = (~mdp.terminal)[:, None]
-    PT = mdp.transitions_T
-    pi = np.where(live, np.exp(log_pi), 0.0)
-    n = E.sum(axis=2)  # (H, S)
+    P, PT = mdp.transitions, mdp.transitions_T
+    Q = np.empty((H, S, A))
+    V = np.zeros((H + 1, S))
+    log_pi = np.empty((H, S, A))
+    pi = np.empty((H, S, A))
+    mce_backward(P.indptr, P.indices, P.data, reward, mdp.gamma, T, mdp.terminal, Q, V, log_pi, pi)
+    E = stats.counts
     likelihood = objective == "likelihood"
-    grad = E.sum(axis=0)
-    m = -stats.initial.copy() if not likelihood else -n[0]
-    nxt = np.empty(S)
-    for t in range(H):
-        u = m[:, None] * pi[t]
-        grad += u
-        if t == H - 1:
-            break
-        if likelihood:
-            u += E[t]
-        propagate(PT.indptr, PT.indices, PT.data, u.ravel(), A, _EMPTY, _EMPTY, 1.0, nxt)
-        m = gamma * nxt
-        if likelihood:
-            m -= n[t + 1]
-    if likelihood:
-        value = float(np.vdot(E, log_pi))
-    else:
+    m0 = -E[0].sum(axis=1) if likelihood else -stats.initial
+    grad = np.empty((S, A))
+    value = mce_forward(
+        PT.indptr, PT.indices, PT.data, log_pi, pi, E, m0, mdp.gamma, likelihood, grad
+    )
+    if not likelihood:
         value = float(np.vdot(stats.total, reward) - stats.initial @ V[0]) / T
     sol = SoftSolution(Q, V, T, "variational", H, 0.0)
-    return IRLEvaluation(value, grad / T, sol, np.where(live, log_pi, 0.0))
+    return IRLEvaluation(float(value), grad / T, sol, log_pi)
 
 
 def _stationary(mdp, reward, stats, T, objective, V_init) -> IRLEvaluation:
     sol = soft_backward(mdp.replace(reward=reward), T, "variational", V_terminal=V_init)
     S, A = mdp.shape
     live = (~mdp.terminal)[:, None]
-    log_pi = np.where(live, (sol.Q - sol.V[:, None]) / T, 0.0)
+    log_pi = np.where(live, (sol.Q - sol.V[:, None]) / T, -np.log(A))
     pi = np.where(live, np.exp(log_pi), 0.0)
     E = stats.counts
     if objective == "likelihood":
@@ -257,4 +246,5 @@ def _trajectory(mdp, reward, stats, T) -> IRLEvaluation:
     total = stats.total
     value = float(np.vdot(total, reward)) / T - log_z
     live = (~mdp.terminal)[:, None]
-    return IRLEvaluation(value, (total - mu) / T, sol, np.where(live, log_pi, 0.0))
+    uniform = -np.log(mdp.n_actions)
+    return IRLEvaluation(value, (total - mu) / T, sol, np.where(live, log_pi, uniform))
