@@ -15,12 +15,12 @@ seed 003; without one it is the improper uniform prior p(a|s) = 1 (V = T log sum
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
-from softrl.inference.kernels import MODE_POLICY, MODE_SOFT, bellman_backup
+from softrl.inference.kernels import MODE_POLICY, MODE_SOFT, backward_pass, policy_from_q
 from softrl.mdp.finite import FiniteMDP
 from softrl.mdp.validation import MDPValidationError, check_horizon, check_temperature
 
@@ -50,6 +50,10 @@ class SoftSolution:
     backup : "variational" or "optimistic"
     iterations : int, backups performed
     residual : float, sup-norm change of V at the last iteration (0 for a finite horizon)
+    pi : like Q or None
+        The policy exp((Q - V) / T) when the backward pass wrote it (finite horizon, T > 0,
+        from the exponentials of its soft max); ``policy`` returns a copy.  None: ``policy``
+        computes it from Q and V.
     """
 
     Q: np.ndarray
@@ -58,6 +62,7 @@ class SoftSolution:
     backup: str
     iterations: int
     residual: float
+    pi: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def finite_horizon(self) -> bool:
@@ -67,13 +72,21 @@ class SoftSolution:
     @property
     def log_policy(self) -> np.ndarray:
         """log pi(a|s) = (Q - V) / T, shape like Q; at T = 0 the greedy policy (ties split)."""
-        V = self.V[:-1] if self.finite_horizon else self.V
-        return log_policy_from_q(self.Q, V, self.temperature)
+        return log_policy_from_q(self.Q, self._V_of_Q, self.temperature)
 
     @property
     def policy(self) -> np.ndarray:
-        """pi(a|s) = exp((Q - V) / T), shape like Q."""
-        return np.exp(self.log_policy)
+        """pi(a|s) = exp((Q - V) / T), shape like Q (each row renormalised to sum to 1)."""
+        if self.pi is not None:
+            return self.pi.copy()
+        if self.temperature == 0:
+            return np.exp(self.log_policy)
+        return _policy_from_q(self.Q, self._V_of_Q, self.temperature, log=False)
+
+    @property
+    def _V_of_Q(self) -> np.ndarray:
+        """V aligned with Q: V[:-1] for a finite horizon."""
+        return self.V[:-1] if self.finite_horizon else self.V
 
 
 def log_policy_from_q(Q: np.ndarray, V: np.ndarray, temperature: float) -> np.ndarray:
@@ -82,14 +95,23 @@ def log_policy_from_q(Q: np.ndarray, V: np.ndarray, temperature: float) -> np.nd
     Q : (..., S, A), V : (..., S).  Rows of terminal states (Q = V = 0) come out uniform.
     """
     if temperature > 0:
-        logp = (Q - V[..., None]) / temperature
-        # Renormalise away the last ulp of rounding so each row is a distribution.
-        logp -= np.logaddexp.reduce(logp, axis=-1, keepdims=True)
-        return logp
+        # Renormalised over a (one compiled pass) so that each row is a distribution.
+        return _policy_from_q(Q, V, temperature, log=True)
     best = Q.max(axis=-1, keepdims=True)
     is_best = Q >= best - 1e-12 * np.maximum(1.0, np.abs(best))
     with np.errstate(divide="ignore"):
         return np.log(is_best / is_best.sum(axis=-1, keepdims=True))
+
+
+def _policy_from_q(Q: np.ndarray, V: np.ndarray, temperature: float, log: bool) -> np.ndarray:
+    """log pi (``log=True``) or pi of a soft Q at temperature > 0, shape like Q."""
+    n_actions = Q.shape[-1]
+    Q2 = np.ascontiguousarray(Q, dtype=np.float64).reshape(-1, n_actions)
+    V1 = np.ascontiguousarray(V, dtype=np.float64).reshape(-1)
+    out = np.empty(Q2.shape)
+    skip = np.empty((0, n_actions))
+    policy_from_q(Q2, V1, 1.0 / temperature, out if log else skip, skip if log else out)
+    return out.reshape(Q.shape)
 
 
 def fold_action_prior(reward: np.ndarray, action_prior, temperature: float) -> np.ndarray:
@@ -147,17 +169,46 @@ def soft_bellman_step(
     With ``policy`` (S, A) the V step is soft policy evaluation,
     V(s) = sum_a pi(a|s) (Q(s, a) - T log pi(a|s)).  Returns (Q (S, A), V (S,)).
     """
-    P = mdp.transitions
     n_states, n_actions = mdp.shape
     Q_out = np.empty((n_states, n_actions)) if Q_out is None else Q_out
     V_out = np.empty(n_states) if V_out is None else V_out
-    mode = MODE_SOFT if policy is None else MODE_POLICY
-    pol = np.empty((0, 0)) if policy is None else policy
-    bellman_backup(
-        P.indptr, P.indices, P.data, reward, V_next, mdp.gamma, temperature,
-        backup == "optimistic", mdp.terminal, mode, pol, Q_out, V_out,
-    )  # fmt: skip
+    pol = None if policy is None else policy[None]
+    backup_pass(mdp, reward, V_next[None], temperature, backup, pol, Q_out[None], V_out[None])
     return Q_out, V_out
+
+
+_NO_POLICY = np.empty((1, 0, 0))
+_NO_PI = np.empty((1, 1, 0))
+
+
+def backup_pass(
+    mdp: FiniteMDP,
+    reward: np.ndarray,
+    V_next: np.ndarray,
+    temperature: float,
+    backup: Backup,
+    policy: np.ndarray | None,
+    Q_out: np.ndarray,
+    V_out: np.ndarray,
+    gamma: float | None = None,
+    pi_out: np.ndarray | None = None,
+) -> None:
+    """H backups in one compiled call, step t from V_next[t] (H, S) into Q_out[t], V_out[t].
+
+    With V_next = V[1:] and V_out = V[:-1] of one (H + 1, S) array this is a backward pass.
+    ``policy``: None, or (H, S, A) / (1, S, A) for soft policy evaluation.  ``gamma``
+    overrides ``mdp.gamma``.  ``pi_out`` (H, S, A), without ``policy`` and at T > 0: also
+    write the soft-max policy.
+    """
+    P = mdp.transitions
+    gamma = mdp.gamma if gamma is None else gamma
+    mode = MODE_SOFT if policy is None else MODE_POLICY
+    pol = _NO_POLICY if policy is None else np.ascontiguousarray(policy, dtype=np.float64)
+    backward_pass(
+        P.indptr, P.indices, P.data, reward, V_next, gamma, temperature,
+        backup == "optimistic", mdp.terminal, mode, pol, Q_out, V_out,
+        _NO_PI if pi_out is None else pi_out,
+    )  # fmt: skip
 
 
 def soft_backward(
@@ -229,10 +280,10 @@ def soft_backward(
         Q = np.empty((horizon, n_states, n_actions))
         V = np.empty((horizon + 1, n_states))
         V[horizon] = V_last
-        for t in range(horizon - 1, -1, -1):
-            pol_t = None if policy is None else (policy[t] if policy.ndim == 3 else policy)
-            soft_bellman_step(mdp, reward, V[t + 1], temperature, backup, pol_t, Q[t], V[t])
-        return SoftSolution(Q, V, temperature, backup, horizon, 0.0)
+        pol = None if policy is None else (policy if policy.ndim == 3 else policy[None])
+        pi = np.empty_like(Q) if policy is None and temperature > 0 else None
+        backup_pass(mdp, reward, V[1:], temperature, backup, pol, Q, V[:-1], pi_out=pi)
+        return SoftSolution(Q, V, temperature, backup, horizon, 0.0, pi)
 
     if policy is not None and policy.ndim == 3:
         raise MDPValidationError("policy: an infinite horizon needs a stationary (S, A) policy.")

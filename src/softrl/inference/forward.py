@@ -13,8 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from softrl.inference.backward import SoftSolution, fold_action_prior, soft_bellman_step
-from softrl.inference.kernels import log_propagate, propagate
+from softrl.inference.backward import SoftSolution, backup_pass, fold_action_prior
+from softrl.inference.kernels import forward_pass, log_propagate, propagate
 from softrl.mdp.finite import FiniteMDP
 from softrl.mdp.validation import (
     MDPValidationError,
@@ -60,13 +60,8 @@ def _initial(mdp: FiniteMDP, initial: np.ndarray | None) -> np.ndarray:
     return check_probability_vector(initial, mdp.n_states, "initial")
 
 
-def _acting_policy(policy: np.ndarray, terminal: np.ndarray) -> np.ndarray:
-    """pi with terminal rows uniform, so that a terminal state's mass loops back to itself."""
-    if not terminal.any():
-        return policy
-    pol = policy.copy()
-    pol[..., terminal, :] = 1.0 / policy.shape[-1]
-    return pol
+# Row sums of a policy may be off 1 by this much (as in check_policy, which has the last word).
+_POLICY_ATOL = 1e-6
 
 
 def _forward(
@@ -81,35 +76,30 @@ def _forward(
 
     With V (H + 1, S) the dynamics are the optimistic posterior ones,
     p~(s'|s,a) = p(s'|s,a) exp(V_{t+1}(s')/T) / E_{s'} exp(V_{t+1}(s')/T).
+    Terminal states act uniformly (their mass loops back to themselves) but take no action.
     """
     PT = mdp.transitions_T
     n_states, n_actions = mdp.shape
-    pol = _acting_policy(policy, mdp.terminal)
-    live = (~mdp.terminal)[:, None]
     d = np.empty((horizon + 1, n_states))
     D = np.empty((horizon, n_states, n_actions))
     d[0] = initial
-    zero_r = np.zeros((n_states, n_actions))
-    tilt = np.empty((n_states, n_actions))
-    scratch = np.empty(n_states)
-    no_tilt = np.empty(0)
-    unit = mdp.replace(gamma=1.0) if V is not None else mdp
-    for t in range(horizon):
-        pi_t = pol[t] if pol.ndim == 3 else pol
-        weight = d[t][:, None] * pi_t
-        D[t] = np.where(live, weight, 0.0)
-        if V is None:
-            tilt_flat, v_next = no_tilt, no_tilt
-        else:
-            # tilt(s, a) = T log E_{s'} exp(V_{t+1}(s') / T), the optimistic backup of V_{t+1}.
-            soft_bellman_step(unit, zero_r, V[t + 1], temperature, "optimistic", None, tilt,
-                              scratch)  # fmt: skip
-            tilt[mdp.terminal] = 0.0
-            tilt_flat, v_next = tilt.ravel(), V[t + 1]
-        propagate(
-            PT.indptr, PT.indices, PT.data, weight.ravel(), n_actions, v_next, tilt_flat,
-            1.0 / temperature if temperature > 0 else np.inf, d[t + 1],
-        )  # fmt: skip
+    no_tilt = np.empty((1, 0))
+    V_arg, tilt = no_tilt, no_tilt
+    if V is not None:
+        # tilt_t(s, a) = T log E_{s'} exp(V_{t+1}(s') / T): optimistic backups of the given V,
+        # zero reward, no discount (0 at terminal states), all H of them in one call.
+        tilt3 = np.empty((horizon, n_states, n_actions))
+        backup_pass(mdp, np.zeros((n_states, n_actions)), V[1:], temperature, "optimistic",
+                    None, tilt3, np.empty((horizon, n_states)), gamma=1.0)  # fmt: skip
+        V_arg, tilt = np.ascontiguousarray(V), tilt3.reshape(horizon, n_states * n_actions)
+    pol = np.ascontiguousarray(policy if policy.ndim == 3 else policy[None])
+    n_bad = forward_pass(
+        PT.indptr, PT.indices, PT.data, pol, mdp.terminal, V_arg, tilt,
+        1.0 / temperature if temperature > 0 else np.inf, _POLICY_ATOL, d, D,
+        np.empty(n_states * n_actions),
+    )  # fmt: skip
+    if n_bad:  # raises, naming the row that is not a distribution
+        check_policy(policy, n_states, n_actions, horizon)
     return Marginals(d, D)
 
 
@@ -136,9 +126,11 @@ def policy_marginals(
             "horizon: policy_marginals needs a finite horizon; use occupancy() for the "
             "discounted infinite-horizon visitation."
         )
-    pi = check_policy(policy, mdp.n_states, mdp.n_actions, horizon)
-    p0 = _initial(mdp, initial)
-    return _forward(mdp, pi, horizon, p0)
+    pi = np.asarray(policy)
+    if pi.dtype != np.float64 or pi.shape not in ((horizon, *mdp.shape), mdp.shape):
+        pi = check_policy(policy, mdp.n_states, mdp.n_actions, horizon)  # converts or raises
+    # A float policy of the right shape is checked by the forward kernel on the way.
+    return _forward(mdp, pi, horizon, _initial(mdp, initial))
 
 
 def posterior_marginals(mdp: FiniteMDP, solution: SoftSolution) -> Marginals:

@@ -1,8 +1,10 @@
-"""Compiled per-step kernels of the exact tabular engine (numba, parallel over states).
+"""Compiled kernels of the exact tabular engine (numba, parallel over states).
 
-Every kernel takes the CSR arrays of p(s'|s,a) (rows ``j = s * A + a``) and plain numpy
-arrays, and writes its result into preallocated outputs.  One backup is one fused pass over
-the transition data: the successor expectation, the soft max over actions and the write of
+Every kernel takes the CSR arrays of p(s'|s,a) (rows ``j = s * A + a``) or of its transpose
+and plain numpy arrays, and writes its result into preallocated outputs.  The backward and
+forward kernels run a whole horizon in one call (one compiled loop over time, so no Python
+work per step); a single backup is the horizon-1 case.  One backup is one fused pass over the
+transition data: the successor expectation, the soft max over actions and the writes of Q and
 V happen in the same loop, so the backup reads each stored probability exactly once.
 
 Conventions (seed 003): Q(s,a) = r(s,a) + gamma * backup_{s'}[V(s')] and
@@ -19,9 +21,12 @@ import numpy as np
 __all__ = [
     "MODE_SOFT",
     "MODE_POLICY",
-    "bellman_backup",
+    "PARALLEL_MIN_NNZ",
+    "backward_pass",
+    "forward_pass",
     "propagate",
     "log_propagate",
+    "policy_from_q",
 ]
 
 MODE_SOFT = 0  # V(s) = T logsumexp_a Q/T   (T = 0: max_a Q)
@@ -52,7 +57,45 @@ def _row_log_mean_exp(indptr, indices, data, V, inv_t, row, w, vmax):
     return m + math.log(acc) / inv_t
 
 
-def _bellman_backup(
+@nb.njit(**_JIT)
+def _soft_value(q, temperature, inv_t, pi):
+    """T log sum_a exp(q_a / T) of one row (max_a q_a at T = 0).
+
+    With ``pi`` non-empty (T > 0) also writes the soft-max policy pi_a = exp((q_a - V) / T),
+    from the same exponentials.
+    """
+    m = -np.inf
+    for a in range(q.size):
+        if q[a] > m:
+            m = q[a]
+    if temperature == 0.0 or m == -np.inf:
+        return m
+    acc = 0.0
+    for a in range(q.size):
+        e = math.exp((q[a] - m) * inv_t)
+        acc += e
+        if pi.size > 0:
+            pi[a] = e
+    if pi.size > 0:
+        for a in range(q.size):
+            pi[a] /= acc
+    return m + math.log(acc) * temperature
+
+
+@nb.njit(**_JIT)
+def _policy_value(q, pi, temperature):
+    """sum_a pi_a (q_a - T log pi_a) of one row (soft policy evaluation)."""
+    acc = 0.0
+    for a in range(q.size):
+        p = pi[a]
+        if p > 0.0:
+            acc += p * q[a]
+            if temperature > 0.0:
+                acc -= temperature * p * math.log(p)
+    return acc
+
+
+def _backward_pass(
     indptr,
     indices,
     data,
@@ -66,73 +109,79 @@ def _bellman_backup(
     policy,
     Q_out,
     V_out,
+    pi_out,
 ):
-    """One fused backup: Q = r + gamma * E[V_next] (or the optimistic log E exp), then V(Q).
+    """Backups for t = H-1, ..., 0: Q_t = r + gamma * backup[V_next[t]], then V_out[t](Q_t).
+
+    ``V_next`` and ``V_out`` may be views of one (H + 1, S) array, ``V[1:]`` and ``V[:-1]``:
+    then step t reads the V_{t+1} that step t + 1 wrote, and the call is a whole backward pass.
+    With H = 1 it is a single backup.
 
     Parameters
     ----------
     indptr, indices, data : CSR arrays of p(s'|s,a), shape (S*A, S)
     reward : (S, A) float64
-    V_next : (S,) float64, the value of the next step
+    V_next : (H, S) float64, the value after each step
     gamma, temperature : float
     optimistic : bool, use Q = r + gamma T log E exp(V_next/T) (requires temperature > 0)
     terminal : (S,) bool; terminal states get Q = V = 0
     mode : MODE_SOFT or MODE_POLICY
-    policy : (S, A) float64 (read only in MODE_POLICY)
-    Q_out : (S, A) float64 output, V_out : (S,) float64 output
+    policy : (H, S, A) or (1, S, A) (stationary) float64, read only in MODE_POLICY
+    Q_out : (H, S, A) float64 output, V_out : (H, S) float64 output
+    pi_out : (H, S, A) float64 output of the soft-max policy (MODE_SOFT, T > 0; uniform at
+        terminal states), or (1, 1, 0) to skip it
     """
-    n_states, n_actions = reward.shape
+    horizon, n_states, n_actions = Q_out.shape
     inv_t = 1.0 / temperature if temperature > 0.0 else np.inf
-    w = np.empty(0)
-    vmax = 0.0
-    if optimistic:
-        vmax = -np.inf
-        for i in range(n_states):
-            if V_next[i] > vmax:
-                vmax = V_next[i]
-        w = np.empty(n_states)
-        for i in nb.prange(n_states):
-            w[i] = math.exp((V_next[i] - vmax) * inv_t)
-    for s in nb.prange(n_states):
-        if terminal[s]:
+    w = np.empty(n_states if optimistic else 0)
+    for t in range(horizon - 1, -1, -1):
+        v_next = V_next[t]
+        vmax = 0.0
+        if optimistic:  # the global shift of the optimistic backup, w = exp((V - max V) / T)
+            vmax = np.max(v_next)
+            for i in nb.prange(n_states):
+                w[i] = math.exp((v_next[i] - vmax) * inv_t)
+        pol = policy[min(t, policy.shape[0] - 1)]
+        Q, V, pi = Q_out[t], V_out[t], pi_out[min(t, pi_out.shape[0] - 1)]
+        for s in nb.prange(n_states):
+            if terminal[s]:
+                Q[s, :] = 0.0
+                V[s] = 0.0
+                if pi.size > 0:
+                    pi[s, :] = 1.0 / n_actions
+                continue
+            row = s * n_actions
             for a in range(n_actions):
-                Q_out[s, a] = 0.0
-            V_out[s] = 0.0
-            continue
-        m = -np.inf
-        acc = 0.0
-        for a in range(n_actions):
-            row = s * n_actions + a
-            if optimistic:
-                nxt = _row_log_mean_exp(indptr, indices, data, V_next, inv_t, row, w, vmax)
-            else:
-                nxt = 0.0
-                for k in range(indptr[row], indptr[row + 1]):
-                    nxt += data[k] * V_next[indices[k]]
-            q = reward[s, a] + gamma * nxt
-            Q_out[s, a] = q
+                if optimistic:
+                    nxt = _row_log_mean_exp(indptr, indices, data, v_next, inv_t, row + a, w, vmax)
+                else:
+                    nxt = 0.0
+                    for k in range(indptr[row + a], indptr[row + a + 1]):
+                        nxt += data[k] * v_next[indices[k]]
+                Q[s, a] = reward[s, a] + gamma * nxt
             if mode == MODE_POLICY:
-                p = policy[s, a]
-                if p > 0.0:
-                    acc += p * q
-                    if temperature > 0.0:
-                        acc -= temperature * p * math.log(p)
-            elif temperature == 0.0:
-                if q > m:
-                    m = q
-            elif q > m:  # online log-sum-exp over actions
-                if m > -np.inf:
-                    acc = acc * math.exp((m - q) * inv_t)
-                acc += 1.0
-                m = q
-            elif q > -np.inf:
-                acc += math.exp((q - m) * inv_t)
-        if mode == MODE_POLICY:
-            V_out[s] = acc
-        elif temperature == 0.0:
-            V_out[s] = m
-        else:
-            V_out[s] = m + math.log(acc) * temperature
+                V[s] = _policy_value(Q[s], pol[s], temperature)
+            else:
+                # pi is a (1, 0) placeholder when the policy is not wanted: pass its empty row.
+                V[s] = _soft_value(Q[s], temperature, inv_t, pi[min(s, pi.shape[0] - 1)])
+
+
+@nb.njit(**_JIT)
+def _gather_row(t_indptr, t_indices, t_data, weight, col, v_next, tilt, inv_t):
+    """sum_{(s,a) -> col} weight(s,a) p(col|s,a) [exp((v_next(col) - tilt(s,a)) / T)].
+
+    One row of P^T (the (s, a) pairs that reach state ``col``); ``tilt`` empty: no tilt.
+    """
+    acc = 0.0
+    for k in range(t_indptr[col], t_indptr[col + 1]):
+        j = t_indices[k]
+        wj = weight[j]
+        if wj != 0.0:
+            if tilt.size > 0:
+                acc += wj * math.exp(math.log(t_data[k]) + (v_next[col] - tilt[j]) * inv_t)
+            else:
+                acc += wj * t_data[k]
+    return acc
 
 
 def _propagate(t_indptr, t_indices, t_data, weight, n_actions, V_next, tilt, inv_t, out):
@@ -143,19 +192,60 @@ def _propagate(t_indptr, t_indices, t_data, weight, n_actions, V_next, tilt, inv
     posterior p(s'|s,a,O) = p(s'|s,a) exp((V_next(s') - tilt(s,a)) / T), where
     tilt = T log E exp(V_next/T): the optimistic model's posterior dynamics.
     """
-    n_next = t_indptr.size - 1
-    tilted = tilt.size > 0
-    for sp_ in nb.prange(n_next):
-        acc = 0.0
-        for k in range(t_indptr[sp_], t_indptr[sp_ + 1]):
-            j = t_indices[k]
-            wj = weight[j]
-            if wj != 0.0:
-                if tilted:
-                    acc += wj * math.exp(math.log(t_data[k]) + (V_next[sp_] - tilt[j]) * inv_t)
+    for col in nb.prange(t_indptr.size - 1):
+        out[col] = _gather_row(t_indptr, t_indices, t_data, weight, col, V_next, tilt, inv_t)
+
+
+def _forward_pass(
+    t_indptr, t_indices, t_data, policy, terminal, V, tilt, inv_t, atol, d, D, weight
+):
+    """Roll d_{t+1}(s') = sum_{s,a} d_t(s) pi_t(a|s) p~(s'|s,a) forward for t = 0..H-1.
+
+    ``t_*`` are the CSR arrays of P^T, shape (S, S*A).  Terminal states act uniformly (their
+    mass loops back to themselves) but take no action: D_t(s, a) = 0 there.  Returns the
+    number of policy rows that are not a distribution (an entry negative or not finite, or
+    a sum off 1 by more than ``atol``), checked on the way: 0 for a valid policy.
+
+    Parameters
+    ----------
+    policy : (H, S, A) or (1, S, A) (stationary) pi_t(a|s)
+    terminal : (S,) bool
+    V, tilt : (H + 1, S) and (H, S*A), or (1, 0) and (1, 0) for the true dynamics.
+        With them p~(s'|s,a) = p(s'|s,a) exp((V_{t+1}(s') - tilt_t(s,a)) / T), the optimistic
+        posterior dynamics (tilt_t = T log E exp(V_{t+1}/T)).
+    inv_t : float, 1 / T
+    atol : float, tolerance on the row sums of the policy
+    d : (H + 1, S) output with d[0] = p(s_0) on entry; D : (H, S, A) output, d_t(s) pi_t(a|s)
+    weight : (S*A,) scratch
+    """
+    horizon, n_states, n_actions = D.shape
+    uniform = 1.0 / n_actions
+    n_bad = 0
+    for t in range(horizon):
+        pi = policy[min(t, policy.shape[0] - 1)]
+        for s in nb.prange(n_states):
+            ds = d[t, s]
+            total = 0.0
+            ok = True
+            for a in range(n_actions):
+                p = pi[s, a]
+                total += p
+                ok = ok and 0.0 <= p < np.inf
+                if terminal[s]:
+                    weight[s * n_actions + a] = ds * uniform
+                    D[t, s, a] = 0.0
                 else:
-                    acc += wj * t_data[k]
-        out[sp_] = acc
+                    weight[s * n_actions + a] = ds * p
+                    D[t, s, a] = ds * p
+            if not (ok and abs(total - 1.0) <= atol):
+                n_bad += 1
+        tilt_t = tilt[min(t, tilt.shape[0] - 1)]
+        v_next = V[min(t + 1, V.shape[0] - 1)]
+        for col in nb.prange(n_states):
+            d[t + 1, col] = _gather_row(
+                t_indptr, t_indices, t_data, weight, col, v_next, tilt_t, inv_t
+            )
+    return n_bad
 
 
 def _log_propagate(t_indptr, t_indices, t_data, log_weight, out):
@@ -176,18 +266,41 @@ def _log_propagate(t_indptr, t_indices, t_data, log_weight, out):
         out[sp_] = m + math.log(acc) if acc > 0.0 else -np.inf
 
 
+def _policy_from_q(Q, V, inv_t, log_pi, pi):
+    """log pi(a|s) = (Q - V) / T renormalised over a (the last ulp of rounding), and/or pi.
+
+    Q : (N, A), V : (N,); ``log_pi`` and ``pi`` are (N, A) outputs, or empty (0, A) to skip
+    one.  pi = exp((Q - V) / T) / z with z = sum_a exp((Q - V) / T), so each row sums to 1.
+    """
+    n_rows, n_actions = Q.shape
+    want_log, want_pi = log_pi.shape[0] > 0, pi.shape[0] > 0
+    for i in nb.prange(n_rows):
+        z = 0.0
+        for a in range(n_actions):
+            e = math.exp((Q[i, a] - V[i]) * inv_t)
+            z += e
+            if want_pi:
+                pi[i, a] = e
+        log_z = math.log(z)
+        for a in range(n_actions):
+            if want_log:
+                log_pi[i, a] = (Q[i, a] - V[i]) * inv_t - log_z
+            if want_pi:
+                pi[i, a] /= z
+
+
 # Each kernel is compiled twice: threads pay off only on large problems, and a parallel region
-# costs tens of microseconds (milliseconds on a loaded machine) to start.
+# costs tens of microseconds (milliseconds on a loaded machine) to start.  The size that
+# decides is that of the work of one parallel region: the nnz of a step, or the entries of Q.
 PARALLEL_MIN_NNZ = 200_000
 
 
-def _dispatch(fn):
+def _dispatch(fn, size_arg: int):
     seq = nb.njit(parallel=False, **_JIT)(fn)
     par = nb.njit(parallel=True, **_JIT)(fn)
 
     def kernel(*args):
-        nnz = args[2].size
-        return (par if nnz >= PARALLEL_MIN_NNZ else seq)(*args)
+        return (par if args[size_arg].size >= PARALLEL_MIN_NNZ else seq)(*args)
 
     kernel.__name__ = fn.__name__.lstrip("_")
     kernel.__doc__ = fn.__doc__
@@ -196,6 +309,8 @@ def _dispatch(fn):
     return kernel
 
 
-bellman_backup = _dispatch(_bellman_backup)
-propagate = _dispatch(_propagate)
-log_propagate = _dispatch(_log_propagate)
+backward_pass = _dispatch(_backward_pass, 2)
+forward_pass = _dispatch(_forward_pass, 2)
+propagate = _dispatch(_propagate, 2)
+log_propagate = _dispatch(_log_propagate, 2)
+policy_from_q = _dispatch(_policy_from_q, 0)
