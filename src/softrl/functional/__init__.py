@@ -1,0 +1,35 @@
+"""Pure torch functions for max-entropy deep RL: soft values, policy densities, SAC losses."""
+
+from softrl.functional.sac import (
+    actor_loss,
+    critic_loss,
+    polyak_update,
+    q_target_from_value,
+    soft_q_target,
+    soft_v_target,
+    temperature_loss,
+    value_loss,
+)
+from softrl.functional.soft_value import soft_value
+from softrl.functional.squashed_gaussian import (
+    gaussian_log_prob,
+    squashed_gaussian_log_prob,
+    squashed_gaussian_sample,
+    tanh_log_det_jacobian,
+)
+
+__all__ = [
+    "actor_loss",
+    "critic_loss",
+    "gaussian_log_prob",
+    "polyak_update",
+    "q_target_from_value",
+    "soft_q_target",
+    "soft_v_target",
+    "soft_value",
+    "squashed_gaussian_log_prob",
+    "squashed_gaussian_sample",
+    "tanh_log_det_jacobian",
+    "temperature_loss",
+    "value_loss",
+]

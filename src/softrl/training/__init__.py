@@ -1,0 +1,60 @@
+"""Infrastructure shared by the deep agents: buffers, networks, seeding, logging, checkpoints."""
+
+from softrl.training.buffers import ReplayBatch, ReplayBuffer
+from softrl.training.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    load_checkpoint,
+    resolve_checkpoint,
+    save_checkpoint,
+    save_run_checkpoint,
+)
+from softrl.training.envs import (
+    ActionSpaceError,
+    UnknownEnvironmentError,
+    check_continuous_spaces,
+    check_env_id,
+    make_vector_env,
+)
+from softrl.training.evaluation import evaluate_policy
+from softrl.training.logger import Logger, read_metrics
+from softrl.training.networks import (
+    EnsembleLinear,
+    EnsembleMLP,
+    QEnsemble,
+    SquashedGaussianActor,
+    ValueNetwork,
+    mlp,
+)
+from softrl.training.plotting import plot_runs
+from softrl.training.progress import TrainingProgress
+from softrl.training.seeding import Rngs, make_rngs
+
+__all__ = [
+    "ActionSpaceError",
+    "Checkpoint",
+    "CheckpointError",
+    "EnsembleLinear",
+    "EnsembleMLP",
+    "Logger",
+    "QEnsemble",
+    "ReplayBatch",
+    "ReplayBuffer",
+    "Rngs",
+    "SquashedGaussianActor",
+    "TrainingProgress",
+    "UnknownEnvironmentError",
+    "ValueNetwork",
+    "check_continuous_spaces",
+    "check_env_id",
+    "evaluate_policy",
+    "load_checkpoint",
+    "make_rngs",
+    "make_vector_env",
+    "mlp",
+    "plot_runs",
+    "read_metrics",
+    "resolve_checkpoint",
+    "save_checkpoint",
+    "save_run_checkpoint",
+]
