@@ -163,7 +163,7 @@ def _backward_pass(
                 V[s] = _policy_value(Q[s], pol[s], temperature)
             else:
                 # pi is a (1, 0) placeholder when the policy is not wanted: pass its empty row.
-                V[s] = _soft_value(Q[s], temperature, inv_t, pi[min(s, pi.shape[0] - 1)])
+                V[s] = _soft_value(Q[s], temperature, inv_t, pi[s] if pi.size > 0 else pi[0])
 
 
 @nb.njit(**_JIT)
