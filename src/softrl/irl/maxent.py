@@ -100,6 +100,9 @@ class SoftIRL:
         quantity) and "gap" (the norm of the gradient's data part in parameter space, the
         feature-count gap for linear rewards).
     n_iter_ : int
+        Optimizer iterations.
+    n_evals_ : int
+        Objective-and-gradient evaluations (one backward and one forward pass each).
     """
 
     def __init__(
@@ -214,7 +217,10 @@ class SoftIRL:
         l2 = float(self.l2)
         warm: dict[str, np.ndarray | None] = {"V": None}
 
+        self.n_evals_ = 0
+
         def evaluate(theta: np.ndarray) -> tuple[float, np.ndarray, float, IRLEvaluation]:
+            self.n_evals_ += 1
             r = model.reward_table(theta, n_actions)
             ev = irl_objective(mdp, r, stats, T, objective, V_init=warm["V"])
             if mdp.horizon is None:
