@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("softrl.cli.train:main", "train an agent, e.g. `softrl train sac --env Pendulum-v1`"),
     "eval": ("softrl.cli.evaluate:main", "evaluate the latest checkpoint of a run directory"),
     "plot": ("softrl.cli.plot:main", "plot a run's learning curve to PNG"),
+    "irl": ("softrl.cli.irl:main", "inverse RL on a gridworld: demos -> reward, PNG of both"),
 }
 
 

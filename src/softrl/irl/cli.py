@@ -122,8 +122,9 @@ def run(config: IRLConfig) -> dict[str, float]:
     return metrics
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Parse the command line with tyro and run."""
+def main(argv: list[str] | None = None, prog: str = "python -m softrl.irl") -> int:
+    """Parse the command line with tyro and run; returns the exit code 0."""
     import tyro
 
-    run(tyro.cli(IRLConfig, args=argv))
+    run(tyro.cli(IRLConfig, args=argv, prog=prog))
+    return 0
