@@ -303,7 +303,7 @@ class SAC:
             with TrainingProgress(n_iters * self.n_envs, enabled=progress_bar) as bar:
                 for _ in range(n_iters):
                     self._env_step(logger)
-                    if self.num_steps >= c.learning_starts:
+                    if self.num_steps > c.learning_starts:
                         for _ in range(c.gradient_steps):
                             self._last_losses = self._update(self.buffer.sample(
                                 c.batch_size, self.rngs.torch))

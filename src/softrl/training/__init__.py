@@ -29,8 +29,11 @@ from softrl.training.networks import (
 from softrl.training.plotting import plot_runs
 from softrl.training.progress import TrainingProgress
 from softrl.training.seeding import Rngs, make_rngs
+from softrl.training.toy_env import POINT_MASS_ID, PointMass1D
 
 __all__ = [
+    "POINT_MASS_ID",
+    "PointMass1D",
     "ActionSpaceError",
     "Checkpoint",
     "CheckpointError",

@@ -1,0 +1,59 @@
+"""Replay buffer: storage, wrap-around, sampling and serialization."""
+
+import numpy as np
+import pytest
+import torch
+
+from softrl.training import ReplayBatch, ReplayBuffer
+
+
+def fill(buffer: ReplayBuffer, start: int, n: int) -> None:
+    i = np.arange(start, start + n, dtype=np.float32)
+    buffer.add(np.stack([i, -i], 1), i[:, None] * 10, i, np.stack([i + 1, -i - 1], 1), i % 2)
+
+
+def test_add_and_sample_keep_fields_aligned() -> None:
+    buffer = ReplayBuffer(100, obs_dim=2, action_dim=1)
+    fill(buffer, 0, 30)
+    batch = buffer.sample(64, torch.Generator().manual_seed(0))
+    assert isinstance(batch, ReplayBatch)
+    assert batch.obs.shape == (64, 2) and batch.actions.shape == (64, 1)
+    assert batch.rewards.shape == batch.terminated.shape == (64,)
+    i = batch.rewards
+    torch.testing.assert_close(batch.obs[:, 0], i)
+    torch.testing.assert_close(batch.obs[:, 1], -i)
+    torch.testing.assert_close(batch.actions[:, 0], 10 * i)
+    torch.testing.assert_close(batch.next_obs[:, 0], i + 1)
+    torch.testing.assert_close(batch.terminated, i % 2)
+    assert i.max() < 30
+
+
+def test_ring_overwrites_oldest_and_single_adds() -> None:
+    buffer = ReplayBuffer(10, obs_dim=2, action_dim=1)
+    fill(buffer, 0, 8)
+    for k in range(8, 15):
+        fill(buffer, k, 1)
+    assert len(buffer) == 10 and buffer.pos == 5
+    stored = set(buffer.data[:, 3].tolist())  # reward column (after s, a) = index
+    assert stored == set(range(5, 15))
+
+
+def test_state_dict_round_trip(tmp_path) -> None:
+    buffer = ReplayBuffer(50, obs_dim=2, action_dim=1)
+    fill(buffer, 0, 20)
+    torch.save(buffer.state_dict(), tmp_path / "b.pt")
+    other = ReplayBuffer(50, obs_dim=2, action_dim=1)
+    other.load_state_dict(torch.load(tmp_path / "b.pt", weights_only=True))
+    assert len(other) == 20 and other.pos == buffer.pos
+    torch.testing.assert_close(other.data, buffer.data)
+    g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    torch.testing.assert_close(buffer.sample(8, g1).obs, other.sample(8, g2).obs)
+    with pytest.raises(ValueError, match="obs_dim"):
+        ReplayBuffer(50, obs_dim=3, action_dim=1).load_state_dict(buffer.state_dict())
+
+
+def test_errors() -> None:
+    with pytest.raises(ValueError, match="capacity"):
+        ReplayBuffer(0, 1, 1)
+    with pytest.raises(ValueError, match="empty"):
+        ReplayBuffer(5, 1, 1).sample(2)
