@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import make_random_mdp
+from mdp_factories import make_random_mdp
 from softrl.inference import (
     kernels,
     policy_marginals,

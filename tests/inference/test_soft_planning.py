@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from conftest import make_random_mdp
+from mdp_factories import make_random_mdp
 from softrl.inference import (
     expected_feature_counts,
     occupancy,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import make_random_mdp
+from mdp_factories import make_random_mdp
 from softrl.inference import soft_backward
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import make_random_mdp
+from mdp_factories import make_random_mdp
 from softrl.envs import sutton_barto_gridworld
 from softrl.inference import soft_backward
 from softrl.mdp import MDPValidationError
