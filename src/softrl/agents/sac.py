@@ -572,6 +572,7 @@ class SAC:
             "action_dim": self.action_dim, "num_steps": self.num_steps,
             "num_updates": self.num_updates, "num_episodes": self.num_episodes,
             "recent_returns": list(self.recent_returns), "np_rng_state": np_state,
+            "torch_rng_device": self.device.type,
         }
 
     def _states(self, include_buffer: bool) -> dict[str, Any]:
@@ -591,7 +592,10 @@ class SAC:
             self.log_temperature.copy_(states["temperature"]["log_temperature"])
         if "replay_buffer" in states:
             self.buffer.load_state_dict(states["replay_buffer"])
-        set_rng_state(self.rngs, meta["np_rng_state"], states["rng"]["torch"])
+        if meta.get("torch_rng_device") == self.device.type:
+            set_rng_state(self.rngs, meta["np_rng_state"], states["rng"]["torch"])
+        else:  # CPU and CUDA generator states differ: keep the fresh seeded torch generator
+            self.rngs.np.bit_generator.state = meta["np_rng_state"]
         self.num_steps = int(meta["num_steps"])
         self.num_updates = int(meta["num_updates"])
         self.num_episodes = int(meta["num_episodes"])

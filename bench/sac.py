@@ -1,0 +1,257 @@
+"""SAC: softrl side by side with Stable-Baselines3 on Pendulum-v1 (issue 5).
+
+Stable-Baselines3 is not a softrl dependency; the bench runs in its own venv:
+
+    python3 -m venv bench/.venv-sb3
+    bench/.venv-sb3/bin/pip install torch==2.13.0
+    bench/.venv-sb3/bin/pip install "stable-baselines3==2.9.*"
+    bench/.venv-sb3/bin/pip install -e .
+
+Then
+
+    bench/.venv-sb3/bin/python bench/sac.py speed            # steps/s, ratio, FLOP floor
+    bench/.venv-sb3/bin/python bench/sac.py learn --agent softrl --seeds 0 1 2
+    bench/.venv-sb3/bin/python bench/sac.py learn --agent sb3 --seeds 0 1 2
+    bench/.venv-sb3/bin/python bench/sac.py plot             # bench/sac_learning_curve.png
+
+Both agents get identical hyperparameters: 256x256 MLPs, batch 256, learning rate 3e-4,
+buffer 1e6, gamma 0.99, tau 0.005, 100 random steps, one gradient step per env step, learned
+temperature (initial 1, target entropy -1). ``speed`` alternates the two agents in chunks in one
+process so that the shared machine's noise hits both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from softrl.agents import SAC
+from softrl.training import evaluate_policy
+
+ENV = "Pendulum-v1"
+HIDDEN = 256
+BATCH = 256
+RUNS = Path(__file__).parent / "sac_runs"
+COMMON = {"learning_rate": 3e-4, "buffer_size": 1_000_000, "batch_size": BATCH, "gamma": 0.99,
+          "tau": 0.005, "learning_starts": 100, "gradient_steps": 1}
+
+
+def make_softrl(seed: int, threads: int) -> SAC:
+    return SAC(ENV, seed=seed, hidden_sizes=(HIDDEN, HIDDEN), torch_threads=threads,
+               log_every=10**9, **COMMON)
+
+
+def make_sb3(seed: int):
+    from stable_baselines3 import SAC as SB3SAC
+
+    return SB3SAC("MlpPolicy", ENV, seed=seed, verbose=0, train_freq=1,
+                  policy_kwargs={"net_arch": [HIDDEN, HIDDEN]}, ent_coef="auto", **COMMON)
+
+
+def update_flops(obs_dim: int, act_dim: int, hidden: int, batch: int, sb3: bool) -> float:
+    """Matmul FLOPs of one SAC gradient step (2 per multiply-add; forward = 1 pass, backward
+    = weight-gradient and input-gradient passes). softrl skips the critic weight gradients of
+    the actor loss; Stable-Baselines3 computes them and throws them away."""
+    def layers(d_in: int, d_out: int) -> list[tuple[int, int]]:
+        return [(d_in, hidden), (hidden, hidden), (hidden, d_out)]
+
+    def fwd(ls):
+        return sum(2 * batch * i * o for i, o in ls)
+
+    def wgrad(ls):
+        return fwd(ls)
+
+    def xgrad(ls):  # the input gradient of the first layer is not needed
+        return fwd(ls[1:])
+
+    actor, critic = layers(obs_dim, 2 * act_dim), layers(obs_dim + act_dim, 1)
+    total = fwd(actor)                        # a~ ~ pi(.|s)
+    total += fwd(actor) + 2 * fwd(critic)     # a' ~ pi(.|s'), target Q(s', a') x2
+    total += 2 * (fwd(critic) + wgrad(critic) + xgrad(critic))  # critic loss, x2 heads
+    total += 2 * (fwd(critic) + xgrad(critic))  # Q(s, a~) for the actor loss, x2 heads
+    total += 2 * 2 * batch * hidden * act_dim  # dQ/da~ through the first critic layer, x2
+    total += wgrad(actor) + xgrad(actor)      # actor backward
+    if sb3:
+        total += 2 * wgrad(critic)            # wasted critic weight gradients of the actor loss
+    return float(total)
+
+
+def matmul_flops_per_s(threads: int, n: int = 256, repeats: int = 200) -> float:
+    """Measured FLOP/s of the dominant matmul shape (n x n @ n x n) at ``threads`` threads."""
+    torch.set_num_threads(threads)
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    for _ in range(20):
+        a @ b
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * n**3 * repeats / (time.perf_counter() - start)
+
+
+def speed(args: argparse.Namespace) -> None:
+    """Env steps/s of learn() for both agents, alternating chunks, at each thread count."""
+    agents = {}
+    for threads in args.threads:
+        torch.set_num_threads(threads)
+        agents[("softrl", threads)] = make_softrl(0, threads)
+        agents[("sb3", threads)] = make_sb3(0)
+    elapsed = {key: 0.0 for key in agents}
+    steps = {key: 0 for key in agents}
+
+    def run(key, n):
+        torch.set_num_threads(key[1])
+        agent = agents[key]
+        start = time.perf_counter()
+        if key[0] == "softrl":
+            agent.learn(n)
+        else:
+            agent.learn(n, reset_num_timesteps=False)
+        return time.perf_counter() - start
+
+    for key in agents:  # warm-up: past learning_starts, buffers and allocators warm
+        run(key, args.warmup)
+    for _ in range(args.rounds):
+        for key in agents:
+            elapsed[key] += run(key, args.chunk)
+            steps[key] += args.chunk
+    sps = {key: steps[key] / elapsed[key] for key in agents}
+    mm = {t: matmul_flops_per_s(t) for t in args.threads}
+    f_softrl = update_flops(3, 1, HIDDEN, BATCH, sb3=False)
+    f_sb3 = update_flops(3, 1, HIDDEN, BATCH, sb3=True)
+    rows = []
+    for (name, threads), value in sorted(sps.items()):
+        flops = f_softrl if name == "softrl" else f_sb3
+        floor = mm[threads] / flops
+        rows.append({"agent": name, "threads": threads, "steps_per_s": round(value, 1),
+                     "update_mflop": round(flops / 1e6, 1),
+                     "matmul_gflop_per_s": round(mm[threads] / 1e9, 1),
+                     "flop_floor_steps_per_s": round(floor, 1),
+                     "fraction_of_floor": round(value / floor, 2)})
+    best_softrl = max(v for (n, _), v in sps.items() if n == "softrl")
+    best_sb3 = max(v for (n, _), v in sps.items() if n == "sb3")
+    default_threads = max(args.threads)
+    report = {
+        "rows": rows,
+        "ratio_best_vs_best": round(best_softrl / best_sb3, 2),
+        "ratio_same_threads": {t: round(sps[("softrl", t)] / sps[("sb3", t)], 2)
+                               for t in args.threads},
+        "ratio_best_vs_sb3_default_threads": round(
+            best_softrl / sps[("sb3", default_threads)], 2),
+        "steps_per_agent": args.warmup + args.rounds * args.chunk,
+    }
+    print(json.dumps(report, indent=2))
+
+
+def learn(args: argparse.Namespace) -> None:
+    """Train ``args.agent`` for ``args.steps`` steps per seed; evaluate every ``eval_every``."""
+    RUNS.mkdir(exist_ok=True)
+    torch.set_num_threads(args.torch_threads)
+    for seed in args.seeds:
+        eval_env = gym.make(ENV)
+        out = RUNS / f"{args.agent}_seed{seed}.csv"
+        rows = []
+        if args.agent == "softrl":
+            agent = make_softrl(seed, args.torch_threads)
+            act = lambda o, agent=agent: agent.predict(o, deterministic=True)  # noqa: E731
+        else:
+            agent = make_sb3(seed)
+            act = lambda o, agent=agent: agent.predict(o, deterministic=True)[0]  # noqa: E731
+        start = time.perf_counter()
+        done = 0
+        while done < args.steps:
+            if args.agent == "softrl":
+                agent.learn(args.eval_every)
+            else:
+                agent.learn(args.eval_every, reset_num_timesteps=done == 0)
+            done += args.eval_every
+            result = evaluate_policy(act, eval_env, args.eval_episodes, seed=10_000)
+            rows.append({"step": done, "mean_return": result["mean_return"],
+                         "std_return": result["std_return"],
+                         "wall_s": round(time.perf_counter() - start, 1)})
+            with out.open("w", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+            print(f"{args.agent} seed {seed} step {done}: {result['mean_return']:.1f}",
+                  flush=True)
+        final = evaluate_policy(act, eval_env, args.final_episodes, seed=20_000)
+        (RUNS / f"{args.agent}_seed{seed}_final.json").write_text(json.dumps(
+            {"seed": seed, "steps": args.steps, "wall_s": time.perf_counter() - start,
+             **final}, indent=2))
+        print(f"{args.agent} seed {seed} final: {final['mean_return']:.1f}", flush=True)
+
+
+def plot(args: argparse.Namespace) -> None:
+    """Mean and range over seeds of the evaluation return, both agents, one PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    summary = {}
+    for agent, color in (("softrl", "C0"), ("sb3", "C1")):
+        curves = []
+        for path in sorted(RUNS.glob(f"{agent}_seed*.csv")):
+            with path.open() as f:
+                rows = list(csv.DictReader(f))
+            curves.append(([int(r["step"]) for r in rows], [float(r["mean_return"])
+                                                            for r in rows]))
+        if not curves:
+            continue
+        n = min(len(s) for s, _ in curves)
+        steps = np.array(curves[0][0][:n])
+        values = np.array([v[:n] for _, v in curves])
+        label = "softrl SAC" if agent == "softrl" else "Stable-Baselines3 SAC"
+        ax.plot(steps, values.mean(0), color=color, label=f"{label} ({len(curves)} seeds)")
+        ax.fill_between(steps, values.min(0), values.max(0), color=color, alpha=0.2)
+        finals = [json.loads(p.read_text())["mean_return"]
+                  for p in sorted(RUNS.glob(f"{agent}_seed*_final.json"))]
+        summary[agent] = {"final_mean_returns": [round(x, 1) for x in finals],
+                          "mean": round(float(np.mean(finals)), 1) if finals else None}
+    ax.axhline(-200, color="gray", lw=0.8, ls="--")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("evaluation return (5 episodes, deterministic)")
+    ax.set_title("SAC on Pendulum-v1: mean and min-max over seeds")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    out = Path(__file__).parent / "sac_learning_curve.png"
+    fig.savefig(out, dpi=80)
+    print(json.dumps(summary, indent=2))
+    print(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("speed", help="steps/s side by side")
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--chunk", type=int, default=300)
+    p.add_argument("--rounds", type=int, default=3)
+    p.set_defaults(func=speed)
+    p = sub.add_parser("learn", help="learning runs with periodic evaluation")
+    p.add_argument("--agent", choices=["softrl", "sb3"], required=True)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--steps", type=int, default=20_000)
+    p.add_argument("--eval-every", type=int, default=1000)
+    p.add_argument("--eval-episodes", type=int, default=5)
+    p.add_argument("--final-episodes", type=int, default=10)
+    p.add_argument("--torch-threads", type=int, default=1)
+    p.set_defaults(func=learn)
+    p = sub.add_parser("plot", help="learning-curve PNG from the learn runs")
+    p.set_defaults(func=plot)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
