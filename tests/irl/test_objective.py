@@ -18,6 +18,7 @@ CASES = [
     (5, 1.0, "likelihood", None),
     (5, 0.9, "likelihood", [5]),
     (5, 0.9, "dual", None),
+    (5, 0.9, "dual", [5]),
     (None, 0.9, "likelihood", [5]),
     (None, 0.8, "dual", None),
     (4, 1.0, "trajectory", [5]),

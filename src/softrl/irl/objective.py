@@ -1,10 +1,10 @@
 """The MaxEnt / maximum causal entropy IRL objectives and their exact reward gradients.
 
-All three objectives are computed with one backward pass (soft Q, V from the engine's fused
-backup) and one forward pass, and return dL/dr(s, a), the gradient with respect to the reward
-table; :mod:`softrl.irl.rewards` pulls it back to the reward parameters.  Demonstration
-counts are E_t(s, a) = (1/N) sum_i gamma^t 1[s_t^i = s, a_t^i = a] (see
-:meth:`Demonstrations.counts`) and T is the temperature of p(O | s, a) = exp(r(s, a) / T).
+All three objectives are computed with one backward pass and one forward pass and return
+dL/dr(s, a), the gradient with respect to the reward table; :mod:`softrl.irl.rewards` pulls
+it back to the reward parameters.  Demonstration counts are
+E_t(s, a) = (1/N) sum_i gamma^t 1[s_t^i = s, a_t^i = a] (see :meth:`Demonstrations.counts`)
+and T is the temperature of p(O | s, a) = exp(r(s, a) / T).
 
 ``"likelihood"`` (maximum causal entropy, variational backup; Ziebart et al. 2010)
     The exact discounted causal log-likelihood of the demonstrated actions,
@@ -34,6 +34,12 @@ counts are E_t(s, a) = (1/N) sum_i gamma^t 1[s_t^i = s, a_t^i = a] (see
     (1/N) sum_i sum_t r(s_t^i, a_t^i) / T - log Z,  log Z = log sum_s p(s_0 = s) exp(V_0(s)/T),
     T dL/dr = E - sum_t mu_t with mu_t ∝ alpha_t beta_t the posterior marginals (seed 004).
     Needs a finite horizon and gamma = 1 (the graphical model).
+
+The backward passes are the inference engine's (one compiled call for a finite horizon), and
+so are the forward passes of ``"dual"`` and ``"trajectory"`` (the marginals of
+:mod:`softrl.inference.forward`).  The signed forward pass of ``"likelihood"``, which injects
+a new source at every step, is the one IRL-specific kernel
+(:func:`softrl.irl._likelihood_pass.likelihood_forward`).
 """
 
 from __future__ import annotations
@@ -45,16 +51,20 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from softrl.inference import SoftSolution, posterior_marginals, soft_backward, soft_bellman_step
-from softrl.irl._kernels import mce_backward, mce_forward
+from softrl.inference import (
+    SoftSolution,
+    policy_marginals,
+    posterior_marginals,
+    soft_backward,
+)
+from softrl.inference.backward import Backup, backup_pass
+from softrl.irl._likelihood_pass import likelihood_forward
 from softrl.irl.demonstrations import Demonstrations
 from softrl.mdp import FiniteMDP, MDPValidationError
 
 __all__ = ["Objective", "DemoStats", "IRLEvaluation", "demo_stats", "irl_objective"]
 
 Objective = Literal["likelihood", "dual", "trajectory"]
-
-_EMPTY = np.empty(0)
 
 
 @dataclass(frozen=True)
@@ -170,41 +180,56 @@ def irl_objective(
     return _finite(mdp, reward, stats, temperature, objective)
 
 
-def _backward(mdp: FiniteMDP, reward: np.ndarray, T: float, backup: str):
-    """Finite-horizon soft backward pass (engine per-step kernel): (Q, V, log pi)."""
+def _finite_backward(
+    mdp: FiniteMDP, reward: np.ndarray, T: float, backup: Backup
+) -> tuple[SoftSolution, np.ndarray]:
+    """Finite-horizon soft backward pass, one compiled engine call: (solution, log pi).
+
+    ``solution.pi`` is the soft-max policy the engine writes (uniform on terminal rows);
+    log pi = (Q - V) / T, set uniform on terminal rows.  Since the engine's V is
+    max_a Q + T log sum_a exp((Q - max_a Q) / T), its rows sum to 1 to rounding, without the
+    exp and log per entry of a renormalising pass.
+    """
     H = mdp.horizon
+    assert H is not None
     S, A = mdp.shape
     Q = np.empty((H, S, A))
     V = np.zeros((H + 1, S))
-    for t in range(H - 1, -1, -1):
-        soft_bellman_step(mdp, reward, V[t + 1], T, backup, None, Q[t], V[t])  # type: ignore[arg-type]
-    log_pi = (Q - V[:-1, :, None]) / T
-    return Q, V, log_pi
-
-
-def _finite(mdp, reward, stats, T, objective) -> IRLEvaluation:
-    H = mdp.horizon
-    S, A = mdp.shape
-    P, PT = mdp.transitions, mdp.transitions_T
-    Q = np.empty((H, S, A))
-    V = np.zeros((H + 1, S))
-    log_pi = np.empty((H, S, A))
     pi = np.empty((H, S, A))
-    mce_backward(P.indptr, P.indices, P.data, reward, mdp.gamma, T, mdp.terminal, Q, V, log_pi, pi)
+    backup_pass(mdp, reward, V[1:], T, backup, None, Q, V[:-1], pi_out=pi)
+    log_pi = (Q - V[:-1, :, None]) / T
+    log_pi[:, mdp.terminal] = -np.log(A)
+    return SoftSolution(Q, V, T, backup, H, 0.0, pi), log_pi
+
+
+def _finite(
+    mdp: FiniteMDP, reward: np.ndarray, stats: DemoStats, T: float, objective: Objective
+) -> IRLEvaluation:
+    sol, log_pi = _finite_backward(mdp, reward, T, "variational")
+    assert sol.pi is not None
     E = stats.counts
-    likelihood = objective == "likelihood"
-    m0 = -E[0].sum(axis=1) if likelihood else -stats.initial
-    grad = np.empty((S, A))
-    value = mce_forward(
-        PT.indptr, PT.indices, PT.data, log_pi, pi, E, m0, mdp.gamma, likelihood, grad
-    )
-    if not likelihood:
-        value = float(np.vdot(stats.total, reward) - stats.initial @ V[0]) / T
-    sol = SoftSolution(Q, V, T, "variational", H, 0.0)
+    if objective == "likelihood":
+        PT = mdp.transitions_T
+        grad = np.empty(mdp.shape)
+        value = likelihood_forward(
+            PT.indptr, PT.indices, PT.data, log_pi, sol.pi, mdp.terminal, E, mdp.gamma, grad
+        )
+    else:
+        # m_t = -gamma^t d_t with d the marginals of pi from the empirical start distribution.
+        model = policy_marginals(mdp, sol.pi, initial=stats.initial).visitation(mdp.gamma)
+        grad = stats.total - model
+        value = float(np.vdot(stats.total, reward) - stats.initial @ sol.V[0]) / T
     return IRLEvaluation(float(value), grad / T, sol, log_pi)
 
 
-def _stationary(mdp, reward, stats, T, objective, V_init) -> IRLEvaluation:
+def _stationary(
+    mdp: FiniteMDP,
+    reward: np.ndarray,
+    stats: DemoStats,
+    T: float,
+    objective: Objective,
+    V_init: np.ndarray | None,
+) -> IRLEvaluation:
     sol = soft_backward(mdp.replace(reward=reward), T, "variational", V_terminal=V_init)
     S, A = mdp.shape
     live = (~mdp.terminal)[:, None]
@@ -236,15 +261,11 @@ def _discounted_visitation(mdp: FiniteMDP, pi: np.ndarray, source: np.ndarray) -
     return np.asarray(spla.spsolve(system, source), dtype=np.float64)
 
 
-def _trajectory(mdp, reward, stats, T) -> IRLEvaluation:
-    Q, V, log_pi = _backward(mdp, reward, T, "optimistic")
-    H = mdp.horizon
-    sol = SoftSolution(Q, V, T, "optimistic", H, 0.0)
+def _trajectory(mdp: FiniteMDP, reward: np.ndarray, stats: DemoStats, T: float) -> IRLEvaluation:
+    sol, log_pi = _finite_backward(mdp, reward, T, "optimistic")
     mu = posterior_marginals(mdp, sol).state_action.sum(axis=0)
     with np.errstate(divide="ignore"):
-        log_z = float(np.logaddexp.reduce(np.log(mdp.initial) + V[0] / T))
+        log_z = float(np.logaddexp.reduce(np.log(mdp.initial) + sol.V[0] / T))
     total = stats.total
     value = float(np.vdot(total, reward)) / T - log_z
-    live = (~mdp.terminal)[:, None]
-    uniform = -np.log(mdp.n_actions)
-    return IRLEvaluation(value, (total - mu) / T, sol, np.where(live, log_pi, uniform))
+    return IRLEvaluation(value, (total - mu) / T, sol, log_pi)
