@@ -45,11 +45,16 @@ from softrl.irl.objective import (
     demo_stats,
     irl_objective,
 )
-from softrl.irl.progress import IRLProgress
 from softrl.irl.rewards import RewardModel, TabularReward
 from softrl.mdp import FiniteMDP, MDPValidationError, check_random_state
 
 __all__ = ["SoftIRL", "MaxEntIRL", "MaxCausalEntIRL"]
+
+# Progress bar columns: iteration, objective (without the penalty), gradient norm ("gap").
+_BAR_FIELDS = {
+    "objective": ("objective {task.fields[objective]:>12.5g}", float("nan")),
+    "gap": ("gap {task.fields[gap]:>10.3g}", float("nan")),
+}
 
 
 class SoftIRL:
@@ -231,13 +236,17 @@ class SoftIRL:
             return penalized, g_theta - l2 * theta, float(np.linalg.norm(g_theta)), ev
 
         self.history_: dict[str, list[float]] = {"objective": [], "penalized": [], "gap": []}
-        with IRLProgress(self.max_iter, enabled=self.verbose, label=type(self).__name__) as bar:
+        # Imported here: softrl.training pulls in gymnasium, which ``import softrl.irl`` avoids.
+        from softrl.training.progress import ProgressBar
+
+        label = type(self).__name__
+        with ProgressBar(self.max_iter, self.verbose, label=label, fields=_BAR_FIELDS) as bar:
 
             def record(penalized: float, gap: float, ev: IRLEvaluation) -> None:
                 self.history_["objective"].append(ev.value)
                 self.history_["penalized"].append(penalized)
                 self.history_["gap"].append(gap)
-                bar.update(len(self.history_["gap"]) - 1, ev.value, gap)
+                bar.advance(len(self.history_["gap"]) - 1, objective=ev.value, gap=gap)
 
             if optimizer == "lbfgs":
                 theta = self._lbfgs(evaluate, theta0, record)
