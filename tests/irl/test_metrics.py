@@ -90,3 +90,14 @@ def test_epic_invariances():
     np.testing.assert_allclose(c1, canonicalize_reward(shaped, 0.9, d_s, d_a), atol=1e-12)
     with pytest.raises(MDPValidationError, match="constant"):
         epic_distance(r, np.zeros(5), mdp)
+
+
+def test_epic_ignores_the_rewards_of_terminal_states():
+    """A reward is never collected in a terminal state, so it cannot make two rewards differ."""
+    mdp = random_mdp(5, n_states=5, n_actions=2, gamma=0.9, horizon=None, terminal=[4])
+    r = np.random.default_rng(1).normal(size=(5, 2))
+    r[4] = 0.0
+    other = r.copy()
+    other[4] = [7.0, -3.0]
+    assert epic_distance(r, other, mdp) == pytest.approx(0, abs=1e-7)
+    assert epic_distance(r, mdp.reward, mdp) > 0.1  # a live difference still counts

@@ -232,7 +232,9 @@ def epic_distance(
     rho is the Pearson correlation under a coverage distribution over (s, a, s') of the
     canonically shaped rewards (:func:`canonicalize_reward`).  D = 0 iff the rewards agree up
     to potential shaping and positive rescaling (on the coverage's support); it does not
-    depend on which of the two is the true reward.  Uses dense (S, A, S) tables: small MDPs.
+    depend on which of the two is the true reward.  Rewards of terminal states are never
+    collected (:class:`~softrl.mdp.FiniteMDP` zeroes them), so both rewards are compared with
+    their terminal rows set to 0.  Uses dense (S, A, S) tables: small MDPs.
 
     Parameters
     ----------
@@ -266,8 +268,11 @@ def epic_distance(
         raise MDPValidationError(f"coverage: must be 'transitions' or 'uniform', got {coverage!r}.")
     weight = weight / weight.sum()
     gamma = mdp.gamma
-    ca = canonicalize_reward(_as_sas(reward_a, S, A, "reward_a"), gamma, d_s, d_a)
-    cb = canonicalize_reward(_as_sas(reward_b, S, A, "reward_b"), gamma, d_s, d_a)
+    live = (~mdp.terminal)[:, None, None]
+    ra = np.where(live, _as_sas(reward_a, S, A, "reward_a"), 0.0)
+    rb = np.where(live, _as_sas(reward_b, S, A, "reward_b"), 0.0)
+    ca = canonicalize_reward(ra, gamma, d_s, d_a)
+    cb = canonicalize_reward(rb, gamma, d_s, d_a)
     ca = ca - np.sum(weight * ca)
     cb = cb - np.sum(weight * cb)
     var_a = np.sum(weight * ca * ca)
