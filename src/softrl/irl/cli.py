@@ -1,7 +1,12 @@
 """``softrl irl`` / ``python -m softrl.irl``: solve a gridworld, sample demonstrations, run IRL,
 save a PNG of the true and learned rewards and policies.
 
-    python -m softrl.irl --algorithm mce --slip 0.1 --n-demos 100 --out out/irl.png
+    python -m softrl.irl --out docs/irl_gridworld.png      # mce, linear reward, slip 0.1
+    python -m softrl.irl --algorithm maxent                # slip 0 by default (see IRLConfig)
+
+The defaults (goal +20 and traps -20 on entering, -0.5 per free cell, 100 demonstrations of
+a soft-optimal expert at temperature 0.25, l2 1e-4) give mce and feature matching a greedy
+policy within 0.01% of the optimal return; the expert itself loses 40% of it.
 """
 
 from __future__ import annotations
@@ -34,19 +39,24 @@ class IRLConfig:
     """Reward family: tabular r(s), tabular r(s, a), or linear in the landing cell's symbol."""
     layout: str = DEFAULT_MAP
     """Gridworld map (S start, . free, # wall, G goal, T trap; see softrl.envs.SYMBOLS)."""
-    slip: float = 0.1
-    """Probability that a random other action is executed."""
+    slip: float | None = None
+    """Probability that a random other action is executed.  Default 0.1, and 0 for maxent,
+    whose optimistic backup models the demonstrator as choosing where it slips (exact only
+    for deterministic dynamics)."""
     horizon: int = 40
     """Decisions per episode."""
-    goal_reward: float = 10.0
-    trap_reward: float = -10.0
-    step_reward: float = -0.1
+    goal_reward: float = 20.0
+    """Reward for entering a goal (terminal)."""
+    trap_reward: float = -20.0
+    """Reward for entering a trap (terminal)."""
+    step_reward: float = -0.5
+    """Reward for entering a free cell (or staying on one)."""
     n_demos: int = 100
     """Demonstrations sampled from the soft-optimal expert."""
     expert_temperature: float = 0.25
     """Temperature of the expert (the learner assumes 1: the reward is learned up to scale)."""
-    l2: float = 1e-2
-    """L2 penalty on the reward parameters."""
+    l2: float = 1e-4
+    """L2 penalty on the reward parameters (mce, maxent)."""
     max_iter: int = 200
     seed: int = 0
     out: Path = Path("out/irl.png")
@@ -54,19 +64,40 @@ class IRLConfig:
     verbose: bool = True
     """Show the optimizer's progress bar."""
 
+    @property
+    def effective_slip(self) -> float:
+        """``slip``, or its algorithm-dependent default."""
+        if self.slip is not None:
+            return self.slip
+        return 0.0 if self.algorithm == "maxent" else 0.1
 
-def _landing_features(world) -> np.ndarray:
-    """phi(s, a) = E[one-hot(symbol of the landing cell) | s, a] for free, goal, trap: (S, A, 3)."""
+
+def _cell_kinds(world) -> np.ndarray:
+    """One-hot symbol class of each state: free (S or .), goal, trap; (S, 3)."""
     chars = np.array([list(row) for row in world.layout])
     symbol = chars[world.cells[:, 0], world.cells[:, 1]]
     kinds = [np.isin(symbol, ["S", "."]), symbol == "G", symbol == "T"]
-    onehot = np.stack(kinds, axis=1).astype(np.float64)
+    return np.stack(kinds, axis=1).astype(np.float64)
+
+
+def _landing_features(world) -> np.ndarray:
+    """phi(s, a) = E[one-hot(symbol of the landing cell) | s, a] for free, goal, trap: (S, A, 3)."""
     S, A = world.mdp.shape
-    return (world.mdp.transitions @ onehot).reshape(S, A, 3)
+    return (world.mdp.transitions @ _cell_kinds(world)).reshape(S, A, 3)
+
+
+def _by_kind(weights: np.ndarray) -> str:
+    """'free -0.5, goal 20, trap -20' from weights over the three cell kinds."""
+    return ", ".join(f"{k} {w:.3g}" for k, w in zip(("free", "goal", "trap"), weights, strict=True))
 
 
 def run(config: IRLConfig) -> dict[str, float]:
-    """Run the experiment of ``config``; returns the metrics and writes ``config.out``."""
+    """Run the experiment of ``config``; returns the metrics and writes ``config.out``.
+
+    The picture shows each reward per cell: for the true reward and a linear (landing-cell)
+    model, the reward of entering the cell; for a tabular model, r(s) averaged over actions
+    (blank on terminal cells, where no reward is collected).
+    """
     from softrl.envs import GridWorld
     from softrl.inference import soft_backward
     from softrl.irl import (
@@ -82,24 +113,28 @@ def run(config: IRLConfig) -> dict[str, float]:
     from softrl.irl.plotting import plot_irl_gridworld
     from softrl.mdp import sample_trajectories
 
+    slip = config.effective_slip
     world = GridWorld.from_map(
-        config.layout, slip=config.slip, n_actions=5, goal_reward=config.goal_reward,
+        config.layout, slip=slip, n_actions=5, goal_reward=config.goal_reward,
         trap_reward=config.trap_reward, step_reward=config.step_reward, gamma=1.0,
         horizon=config.horizon,
     )  # fmt: skip
     mdp = world.mdp
     expert = soft_backward(mdp, temperature=config.expert_temperature).policy
     demos = sample_trajectories(mdp, expert, config.n_demos, seed=config.seed)
+    kinds = _cell_kinds(world)
     features = _landing_features(world)
+    model_name = config.reward_model
     if config.algorithm == "feature-matching":
         fm = FeatureMatchingIRL(features, max_iter=config.max_iter).fit(mdp, demos)
-        learned_reward, learned_policy = fm.reward_, fm.policy_
+        learned_reward, learned_policy, weights = fm.reward_, fm.policy_, fm.weights_
+        model_name = "linear"
     else:
         model = LinearReward(features) if config.reward_model == "linear" else config.reward_model
         cls = MaxCausalEntIRL if config.algorithm == "mce" else MaxEntIRL
         irl = cls(model, l2=config.l2, max_iter=config.max_iter, seed=config.seed,
                   verbose=config.verbose).fit(mdp, demos)  # fmt: skip
-        learned_reward, learned_policy = irl.reward_, irl.policy_
+        learned_reward, learned_policy, weights = irl.reward_, irl.policy_, irl.params_
     greedy = optimal_policy(mdp, learned_reward)
     metrics = {
         "evd_greedy": expected_value_difference(mdp, policy=greedy),
@@ -109,13 +144,32 @@ def run(config: IRLConfig) -> dict[str, float]:
         "demo_log_likelihood": demo_log_likelihood(learned_policy, demos),
         "expert_log_likelihood": demo_log_likelihood(expert, demos),
     }
-    title = (
-        f"{config.algorithm}, {config.reward_model} reward, slip {config.slip}: "
-        f"EVD {metrics['evd_greedy']:.2%}, EPIC {metrics['epic']:.3f}"
-    )
+    true_weights = np.array([config.step_reward, config.goal_reward, config.trap_reward])
+    true_cells = kinds @ true_weights
+    if model_name == "linear":
+        learned_cells = kinds @ weights
+        learned_what = f"reward of entering a cell ({_by_kind(weights)})"
+    else:
+        learned_cells = np.where(mdp.terminal, np.nan, learned_reward.mean(axis=1))
+        learned_what = "r(s), mean over actions"
     plot_irl_gridworld(
-        world, mdp.reward, learned_reward, optimal_policy(mdp), greedy, config.out, title
-    )
+        world, true_cells, learned_cells, optimal_policy(mdp), greedy, config.out,
+        true_title=(
+            f"true reward of entering a cell ({_by_kind(true_weights)}), optimal policy\n"
+            f"the expert (T = {config.expert_temperature:g}) loses "
+            f"{metrics['evd_expert']:.1%} of the optimal return"
+        ),
+        learned_title=(
+            f"{config.algorithm}, {model_name}: learned {learned_what}\n"
+            f"its greedy policy loses {metrics['evd_greedy']:.2%} (EVD); "
+            f"EPIC distance {metrics['epic']:.3f}"
+        ),
+        title=(
+            f"{config.n_demos} demonstrations, slip {slip:g}, horizon {config.horizon}; "
+            f"arrows: expected move at t = 0"
+        ),
+    )  # fmt: skip
+    print(f"{'slip':>22}: {slip:g}")
     for key, value in metrics.items():
         print(f"{key:>22}: {value:.4f}")
     print(f"{'picture':>22}: {config.out}")

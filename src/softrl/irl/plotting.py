@@ -1,4 +1,4 @@
-"""Pictures of an IRL fit on a gridworld: true vs learned reward, and the two policies."""
+"""Pictures of an IRL fit on a gridworld: true vs learned reward per cell, and the two policies."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ from softrl.envs import GridWorld
 
 __all__ = ["plot_irl_gridworld"]
 
-
-def _state_values(reward: np.ndarray) -> np.ndarray:
-    """r(s) from (S,) or the action-mean of (S, A)."""
-    r = np.asarray(reward, dtype=np.float64)
-    return r.mean(axis=1) if r.ndim == 2 else r
+# Cells whose symbol is drawn on both panels.
+_MARKED = ("S", "G", "T")
 
 
 def _arrows(ax, world: GridWorld, policy: np.ndarray) -> None:
@@ -30,29 +27,45 @@ def _arrows(ax, world: GridWorld, policy: np.ndarray) -> None:
     )  # fmt: skip
 
 
+def _symbols(ax, world: GridWorld) -> None:
+    """Write S, G and T on their cells."""
+    for r, line in enumerate(world.layout):
+        for c, char in enumerate(line):
+            if char in _MARKED:
+                ax.text(c, r, char, ha="center", va="center", fontsize=9, fontweight="bold",
+                        color="black", alpha=0.75)  # fmt: skip
+
+
 def plot_irl_gridworld(
     world: GridWorld,
-    true_reward: np.ndarray,
-    learned_reward: np.ndarray,
+    true_cells: np.ndarray,
+    learned_cells: np.ndarray,
     true_policy: np.ndarray,
     learned_policy: np.ndarray,
     path: str | Path,
+    true_title: str = "true reward",
+    learned_title: str = "learned reward",
     title: str = "",
 ) -> Path:
-    """Save a 1 x 2 PNG: reward heatmaps (true, learned) under each policy's arrows.
+    """Save a 1 x 2 PNG: per-cell reward heatmaps (true, learned) under each policy's arrows.
+
+    Each panel has its own colour bar, symmetric about 0 (green positive, red negative), since
+    IRL recovers a reward only up to a positive scale; walls are blank and the S, G and T cells
+    are labelled.
 
     Parameters
     ----------
     world : GridWorld
-    true_reward, learned_reward : (S,) or (S, A)
-        State-action rewards are shown by their mean over actions.  The learned reward is
-        shown standardised (zero mean, unit variance) since IRL recovers it up to scale and
-        shift; the true one as is.
+    true_cells, learned_cells : (S,)
+        A value per state, e.g. the reward of entering each cell; NaN leaves a cell blank.
     true_policy, learned_policy : (S, A) or (H, S, A)
         Arrows show the expected move under pi (at t = 0 for a time-indexed policy).
     path : str or Path
         Output PNG.
+    true_title, learned_title : str
+        Panel titles (may hold the metrics).
     title : str
+        Figure title.
 
     Returns
     -------
@@ -63,23 +76,31 @@ def plot_irl_gridworld(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    r_true = _state_values(true_reward)
-    r_learn = _state_values(learned_reward)
-    r_learn = (r_learn - r_learn.mean()) / max(r_learn.std(), 1e-12)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), constrained_layout=True)
+    n_rows, n_cols = world.shape
+    cell = 0.55  # inches
+    fig, axes = plt.subplots(
+        1, 2, figsize=(2 * (cell * n_cols + 1.4), cell * n_rows + 1.4), constrained_layout=True
+    )
     panels = [
-        (axes[0], r_true, true_policy, "true reward, optimal policy"),
-        (axes[1], r_learn, learned_policy, "learned reward (standardised), learned policy"),
+        (axes[0], true_cells, true_policy, true_title),
+        (axes[1], learned_cells, learned_policy, learned_title),
     ]
     for ax, values, policy, label in panels:
-        image = ax.imshow(world.to_grid(values), cmap="RdYlGn", interpolation="nearest")
+        values = np.asarray(values, dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        bound = float(np.max(np.abs(finite))) if finite.size else 1.0
+        bound = bound if bound > 0 else 1.0
+        cmap = plt.get_cmap("RdYlGn").with_extremes(bad="white")
+        image = ax.imshow(world.to_grid(values), cmap=cmap, vmin=-bound, vmax=bound,
+                          interpolation="nearest")  # fmt: skip
         _arrows(ax, world, policy)
-        ax.set_title(label)
+        _symbols(ax, world)
+        ax.set_title(label, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
         fig.colorbar(image, ax=ax, shrink=0.85)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=10)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
