@@ -34,3 +34,5 @@ def test_feature_matching_validation(lava):
         FeatureMatchingIRL(phi[:-1]).fit(mdp, demos)
     with pytest.raises(MDPValidationError, match="max_iter"):
         FeatureMatchingIRL(phi, max_iter=0).fit(mdp, demos)
+    with pytest.raises(MDPValidationError, match=r"'epsilon' .* \[0, inf\)"):
+        FeatureMatchingIRL(phi, epsilon=-1.0).fit(mdp, demos)

@@ -22,6 +22,7 @@ import numpy as np
 
 from softrl.inference import soft_backward
 from softrl.inference.forward import occupancy, policy_marginals
+from softrl.irl._validation import check_nonnegative_float, check_positive_int
 from softrl.irl.demonstrations import as_demonstrations
 from softrl.mdp import FiniteMDP, MDPValidationError
 
@@ -75,20 +76,8 @@ class FeatureMatchingIRL:
                 f"The 'features' parameter of FeatureMatchingIRL must be (S, F) or (S, A, F) "
                 f"with (S, A) = {mdp.shape}. Got shape {phi.shape} instead."
             )
-        if (
-            isinstance(self.max_iter, bool)
-            or not isinstance(self.max_iter, int)
-            or (self.max_iter < 1)
-        ):
-            raise MDPValidationError(
-                f"The 'max_iter' parameter of FeatureMatchingIRL must be a positive int. Got "
-                f"{self.max_iter!r} instead."
-            )
-        if not (isinstance(self.epsilon, int | float) and self.epsilon >= 0):
-            raise MDPValidationError(
-                f"The 'epsilon' parameter of FeatureMatchingIRL must be a float >= 0. Got "
-                f"{self.epsilon!r} instead."
-            )
+        check_positive_int(self.max_iter, "max_iter", "FeatureMatchingIRL")
+        check_nonnegative_float(self.epsilon, "epsilon", "FeatureMatchingIRL")
         demos = as_demonstrations(demonstrations, mdp)
         p0 = demos.initial_distribution(S)
         phi_sa = np.broadcast_to(phi[:, None, :], (S, A, phi.shape[-1])) if phi.ndim == 2 else phi

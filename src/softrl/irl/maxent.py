@@ -37,6 +37,7 @@ import scipy.optimize as so
 import torch
 
 from softrl.inference import SoftSolution
+from softrl.irl._validation import check_nonnegative_float, check_positive_int
 from softrl.irl.demonstrations import Demonstrations, as_demonstrations
 from softrl.irl.objective import (
     IRLEvaluation,
@@ -150,33 +151,15 @@ class SoftIRL:
             "likelihood" if self.backup == "variational" else "trajectory"
         )
         check_objective(mdp, objective, self.backup)
-        for name, low, strict in (
-            ("temperature", 0.0, True),
-            ("l2", 0.0, False),
-            ("tol", 0.0, True),
-            ("learning_rate", 0.0, True),
+        owner = type(self).__name__
+        for name, strict in (
+            ("temperature", True),
+            ("l2", False),
+            ("tol", True),
+            ("learning_rate", True),
         ):
-            value = getattr(self, name)
-            ok = (
-                isinstance(value, int | float)
-                and np.isfinite(value)
-                and (value > low if strict else value >= low)
-            )
-            if not ok:
-                interval = "(0, inf)" if strict else "[0, inf)"
-                raise MDPValidationError(
-                    f"The {name!r} parameter of {type(self).__name__} must be a float in "
-                    f"{interval}. Got {value!r} instead."
-                )
-        if (
-            isinstance(self.max_iter, bool)
-            or not isinstance(self.max_iter, int)
-            or (self.max_iter < 1)
-        ):
-            raise MDPValidationError(
-                f"The 'max_iter' parameter of {type(self).__name__} must be a positive int. "
-                f"Got {self.max_iter!r} instead."
-            )
+            check_nonnegative_float(getattr(self, name), name, owner, strict)
+        check_positive_int(self.max_iter, "max_iter", owner)
         model = self.reward_model
         if model == "state":
             model = TabularReward(mdp.n_states)
