@@ -199,7 +199,8 @@ def plot(args: argparse.Namespace) -> None:
     summary = {}
     for agent, color in (("softrl", "C0"), ("sb3", "C1")):
         curves = []
-        for path in sorted(RUNS.glob(f"{agent}_seed*.csv")):
+        finished = sorted(RUNS.glob(f"{agent}_seed*_final.json"))
+        for path in [p.with_name(p.name.replace("_final.json", ".csv")) for p in finished]:
             with path.open() as f:
                 rows = list(csv.DictReader(f))
             curves.append(([int(r["step"]) for r in rows], [float(r["mean_return"])
@@ -212,8 +213,7 @@ def plot(args: argparse.Namespace) -> None:
         label = "softrl SAC" if agent == "softrl" else "Stable-Baselines3 SAC"
         ax.plot(steps, values.mean(0), color=color, label=f"{label} ({len(curves)} seeds)")
         ax.fill_between(steps, values.min(0), values.max(0), color=color, alpha=0.2)
-        finals = [json.loads(p.read_text())["mean_return"]
-                  for p in sorted(RUNS.glob(f"{agent}_seed*_final.json"))]
+        finals = [json.loads(p.read_text())["mean_return"] for p in finished]
         summary[agent] = {"final_mean_returns": [round(x, 1) for x in finals],
                           "mean": round(float(np.mean(finals)), 1) if finals else None}
     ax.axhline(-200, color="gray", lw=0.8, ls="--")

@@ -293,8 +293,9 @@ class SAC:
         if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 0:
             raise ValueError(f"total_steps must be an integer >= 0; got {total_steps!r}")
         c = self.config
-        logger = Logger(self.run_dir, self.tensorboard,
-                        resume_step=self.num_steps if self.num_steps else None)
+        # Rows a killed run wrote after its last checkpoint (or an abandoned run in the same
+        # directory) are dropped, so the log matches an uninterrupted run.
+        logger = Logger(self.run_dir, self.tensorboard, resume_step=self.num_steps)
         if self.num_steps == 0:
             logger.log_config(dataclasses.asdict(c))
         n_iters = -(-total_steps // self.n_envs)
