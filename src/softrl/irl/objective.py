@@ -216,9 +216,10 @@ def _finite(
         )
     else:
         # m_t = -gamma^t d_t with d the marginals of pi from the empirical start distribution.
+        total = stats.total
         model = policy_marginals(mdp, sol.pi, initial=stats.initial).visitation(mdp.gamma)
-        grad = stats.total - model
-        value = float(np.vdot(stats.total, reward) - stats.initial @ sol.V[0]) / T
+        grad = total - model
+        value = float(np.vdot(total, reward) - stats.initial @ sol.V[0]) / T
     return IRLEvaluation(float(value), grad / T, sol, log_pi)
 
 
