@@ -58,7 +58,9 @@ class IRLConfig:
     l2: float = 1e-4
     """L2 penalty on the reward parameters (mce, maxent)."""
     max_iter: int = 200
+    """L-BFGS iterations (mce, maxent) or policies computed (feature-matching)."""
     seed: int = 0
+    """Seed of the demonstrations' sampling (and of a neural reward's initialisation)."""
     out: Path = Path("out/irl.png")
     """Where to save the picture."""
     verbose: bool = True
