@@ -91,7 +91,8 @@ class SACConfig:
     device: str = "cpu"
     """Torch device ("cpu", "cuda", "cuda:1", ...)."""
     torch_threads: int = 0
-    """Intra-op threads for torch (0 leaves torch's default)."""
+    """Torch intra-op threads, set process-wide (0 leaves torch's default; 1 is best on a busy
+    CPU, where several OpenMP threads slow every matmul down)."""
     log_every: int = 1000
     """Environment steps between logged losses and steps/s."""
     eval_every: int = 0
@@ -323,11 +324,9 @@ class SAC:
                                                              c.checkpoint_every):
                         self.checkpoint()
                     bar.update(self.num_steps - start_steps, self.num_episodes,
-                               float(np.mean(self.recent_returns)) if self.recent_returns
-                               else None)
+                               self._recent_return())
                 bar.update(self.num_steps - start_steps, self.num_episodes,
-                           float(np.mean(self.recent_returns)) if self.recent_returns else None,
-                           force=True)
+                           self._recent_return(), force=True)
         finally:
             logger.close()
         return self
@@ -545,6 +544,10 @@ class SAC:
         return {k: v.detach() for k, v in losses.items()}
 
     # ------------------------------------------------------------------ helpers
+    def _recent_return(self) -> float | None:
+        """Mean return of the last 20 training episodes (None before the first ends)."""
+        return float(np.mean(self.recent_returns)) if self.recent_returns else None
+
     def _to_env_action(self, action: Tensor) -> np.ndarray:
         """Map actions in (-1, 1) to the env's [low, high] as float32 numpy."""
         a = action.detach().cpu()
