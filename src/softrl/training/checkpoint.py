@@ -3,7 +3,8 @@
 A checkpoint is a directory. It is written under a temporary name and renamed into place, so
 a reader never sees half of one; tensors are saved with ``torch.save`` and read back with
 ``weights_only=True`` (no pickled objects). A training run keeps its checkpoints under
-``RUN_DIR/checkpoints/step_XXXXXXXXX`` with a ``latest`` pointer file replaced atomically.
+``RUN_DIR/checkpoints/step_000020000`` (the step, nine digits) with a ``latest`` pointer
+file replaced atomically.
 """
 
 from __future__ import annotations
