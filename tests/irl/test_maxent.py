@@ -127,3 +127,20 @@ def test_parameter_validation(kwargs, match):
 def test_score_before_fit_raises():
     with pytest.raises(MDPValidationError, match="not fitted"):
         MaxCausalEntIRL().score([([0, 1], [1])])
+
+
+def test_fit_with_progress_bar_needs_no_gymnasium():
+    """IRL is tabular: fitting (progress bar included) must work without gymnasium."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['gymnasium'] = None\n"
+        "from softrl.envs import gridworld\n"
+        "from softrl.irl import MaxCausalEntIRL\n"
+        "world = gridworld(3, horizon=4, gamma=1.0)\n"
+        "irl = MaxCausalEntIRL(max_iter=3, verbose=True).fit(world.mdp, [([0, 1], [1])])\n"
+        "print('fitted', irl.n_iter_ >= 1)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("fitted True")

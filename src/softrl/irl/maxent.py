@@ -48,6 +48,7 @@ from softrl.irl.objective import (
 )
 from softrl.irl.rewards import RewardModel, TabularReward
 from softrl.mdp import FiniteMDP, MDPValidationError, check_random_state
+from softrl.progress import ProgressBar
 
 __all__ = ["SoftIRL", "MaxEntIRL", "MaxCausalEntIRL"]
 
@@ -219,9 +220,6 @@ class SoftIRL:
             return penalized, g_theta - l2 * theta, float(np.linalg.norm(g_theta)), ev
 
         self.history_: dict[str, list[float]] = {"objective": [], "penalized": [], "gap": []}
-        # Imported here: softrl.training pulls in gymnasium, which ``import softrl.irl`` avoids.
-        from softrl.training.progress import ProgressBar
-
         label = type(self).__name__
         with ProgressBar(self.max_iter, self.verbose, label=label, fields=_BAR_FIELDS) as bar:
 

@@ -1,8 +1,8 @@
-"""Progress bars: throttled redraws, the last values drawn on exit, the training bar's fields."""
+"""The shared progress bar: throttled redraws, the last values drawn on exit."""
 
 from __future__ import annotations
 
-from softrl.training.progress import ProgressBar, TrainingProgress
+from softrl.progress import ProgressBar
 
 
 def test_redraws_are_throttled_and_the_last_values_drawn_on_exit():
@@ -24,15 +24,3 @@ def test_disabled_bar_is_a_no_op():
     with ProgressBar(3, enabled=False) as bar:
         bar.advance(1, force=True, anything=1.0)
         assert bar._progress is None
-
-
-def test_training_bar_shows_steps_per_second_episodes_and_return():
-    with TrainingProgress(100, min_interval=0.0) as bar:
-        progress = bar._progress
-        assert progress is not None
-        bar.update(40, episodes=3, recent_return=None)
-        assert progress.tasks[0].fields["ret"] == "-"
-        bar.update(100, episodes=7, recent_return=-12.345)
-    task = progress.tasks[0]
-    assert task.completed == 100 and task.fields["episodes"] == 7
-    assert task.fields["ret"] == "-12.3" and task.fields["sps"] > 0
