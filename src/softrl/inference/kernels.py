@@ -95,31 +95,6 @@ def _row_log_mean_exp(indptr, indices, data, V, inv_t, row, w, vmax):
 
 
 @nb.njit(**_JIT)
-def _soft_value(q, temperature, inv_t, pi):
-    """T log sum_a exp(q_a / T) of one row (max_a q_a at T = 0).
-
-    With ``pi`` non-empty (T > 0) also writes the soft-max policy pi_a = exp((q_a - V) / T),
-    from the same exponentials.
-    """
-    m = -np.inf
-    for a in range(q.size):
-        if q[a] > m:
-            m = q[a]
-    if temperature == 0.0 or m == -np.inf:
-        return m
-    acc = 0.0
-    for a in range(q.size):
-        e = math.exp((q[a] - m) * inv_t)
-        acc += e
-        if pi.size > 0:
-            pi[a] = e
-    if pi.size > 0:
-        for a in range(q.size):
-            pi[a] /= acc
-    return m + math.log(acc) * temperature
-
-
-@nb.njit(**_JIT)
 def _policy_value(q, pi, temperature):
     """sum_a pi_a (q_a - T log pi_a) of one row (soft policy evaluation)."""
     acc = 0.0
@@ -179,26 +154,43 @@ def _backward_pass(
             for i in nb.prange(n_states):
                 w[i] = math.exp((v_next[i] - vmax) * inv_t)
         pol = policy[min(t, policy.shape[0] - 1)]
+        # pi_out is a (1, 1, 0) placeholder when the policy is not wanted.
         Q, V, pi = Q_out[t], V_out[t], pi_out[min(t, pi_out.shape[0] - 1)]
+        want_pi = pi.size > 0
         for s in nb.prange(n_states):
             if terminal[s]:
                 Q[s, :] = 0.0
                 V[s] = 0.0
-                if pi.size > 0:
+                if want_pi:
                     pi[s, :] = 1.0 / n_actions
                 continue
             row = s * n_actions
+            m = -np.inf
             for a in range(n_actions):
                 if optimistic:
                     nxt = _row_log_mean_exp(indptr, indices, data, v_next, inv_t, row + a, w, vmax)
                 else:
                     nxt = _row_dot(indptr, indices, data, v_next, row + a)
-                Q[s, a] = reward[s, a] + gamma * nxt
+                q = reward[s, a] + gamma * nxt
+                Q[s, a] = q
+                m = max(m, q)
             if mode == MODE_POLICY:
                 V[s] = _policy_value(Q[s], pol[s], temperature)
+            elif temperature == 0.0 or m == -np.inf:
+                V[s] = m  # the hard max (or no allowed action)
             else:
-                # pi is a (1, 0) placeholder when the policy is not wanted: pass its empty row.
-                V[s] = _soft_value(Q[s], temperature, inv_t, pi[s] if pi.size > 0 else pi[0])
+                # V = m + T log sum_a exp((Q - m) / T); pi from the same exponentials.
+                z = 0.0
+                for a in range(n_actions):
+                    e = math.exp((Q[s, a] - m) * inv_t)
+                    z += e
+                    if want_pi:
+                        pi[s, a] = e
+                V[s] = m + math.log(z) * temperature
+                if want_pi:
+                    inv_z = 1.0 / z
+                    for a in range(n_actions):
+                        pi[s, a] *= inv_z
 
 
 @nb.njit(**_JIT)
