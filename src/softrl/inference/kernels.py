@@ -14,6 +14,7 @@ V(s) = T log sum_a exp(Q(s,a) / T), with ``T`` the temperature and ``T = 0`` the
 from __future__ import annotations
 
 import math
+import types
 
 import numba as nb
 import numpy as np
@@ -316,15 +317,30 @@ def _policy_from_q(Q, V, inv_t, log_pi, pi):
                 pi[i, a] /= z
 
 
-# Each kernel is compiled twice: threads pay off only on large problems, and a parallel region
-# costs tens of microseconds (milliseconds on a loaded machine) to start.  The size that
-# decides is that of the work of one parallel region: the nnz of a step, or the entries of Q.
-PARALLEL_MIN_NNZ = 200_000
+# Each kernel is compiled twice: threads pay off only when a step has enough work, as a
+# parallel region costs microseconds to start (more on a loaded machine).  The size that
+# decides is that of the work of one region: the nnz of a step, or the entries of Q.  On the
+# 2-core machine of bench/RESULTS.md, threads already win at 2,300 stored entries a step.
+PARALLEL_MIN_NNZ = 5_000
+
+
+def _renamed(fn, suffix: str):
+    """A copy of ``fn`` under another name.
+
+    numba's on-disk cache files an overload by the function's qualified name and signature,
+    not by its ``parallel`` flag: two dispatchers of one function would load each other's
+    machine code (the threaded one then runs serially).
+    """
+    clone = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + suffix,
+                               fn.__defaults__, fn.__closure__)  # fmt: skip
+    clone.__qualname__ = fn.__qualname__ + suffix
+    clone.__doc__ = fn.__doc__
+    return clone
 
 
 def _dispatch(fn, size_arg: int):
     seq = nb.njit(parallel=False, **_JIT)(fn)
-    par = nb.njit(parallel=True, **_JIT)(fn)
+    par = nb.njit(parallel=True, **_JIT)(_renamed(fn, "_threaded"))
 
     def kernel(*args):
         return (par if args[size_arg].size >= PARALLEL_MIN_NNZ else seq)(*args)
