@@ -53,6 +53,11 @@ from softrl.inference.kernels import _row_dot
 from softrl.mdp import FiniteMDP
 
 TOLERANCE = 1e-8
+# Both libraries leave threads spinning after a call (OpenBLAS's and numba's OpenMP pool), and
+# on 2 cores those threads steal the other library's next call: measured here, softrl's S=1600
+# passes took 60-140 ms right after imitation's and 27-41 ms after a 0.2 s pause.  Each timed
+# call of either library therefore starts after the same short pause.
+SETTLE = 0.25
 
 
 def timed(fn: Callable[[], object], repeats: int) -> list[float]:
@@ -114,18 +119,21 @@ def compare_with_imitation(n: int, horizon: int, repeats: int, seed: int = 0) ->
     times: dict[str, list[float]] = {k: [] for k in ("partition", "occupancy", "backward",
                                                       "policy", "forward")}  # fmt: skip
     for _ in range(repeats):  # interleaved, so that both see the same machine load
+        time.sleep(SETTLE)
         t0 = time.perf_counter()
         _, _, pi = mce_partition_fh(env, reward=None, discount=1.0)
         t1 = time.perf_counter()
         mce_occupancy_measures(env, pi=pi)
         t2 = time.perf_counter()
+        time.sleep(SETTLE)
+        t2b = time.perf_counter()
         sol = soft_backward(mdp, 1.0, "variational", horizon=horizon)
         t3 = time.perf_counter()
         pol = sol.policy
         t4 = time.perf_counter()
         policy_marginals(mdp, pol)
         t5 = time.perf_counter()
-        for key, dt in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
+        for key, dt in zip(times, (t1 - t0, t2 - t1, t3 - t2b, t4 - t3, t5 - t4), strict=True):
             times[key].append(dt)
     imitation = [a + b for a, b in zip(times["partition"], times["occupancy"], strict=True)]
     softrl = [a + b + c for a, b, c in zip(times["backward"], times["policy"],
