@@ -9,7 +9,6 @@ import scipy.sparse as sp
 
 __all__ = [
     "MDPValidationError",
-    "check_transitions",
     "as_transition_matrix",
     "check_transition_rows",
     "check_reward",
@@ -40,13 +39,6 @@ def _finite_float_array(x, name: str) -> np.ndarray:
             f"{name}: entry {idx} is {arr[idx]}; every entry must be finite (no NaN or inf)."
         )
     return arr
-
-
-def check_transitions(P, n_actions: int | None) -> tuple[sp.csr_matrix, int, int]:
-    """Return (CSR (S*A, S) float64 with sorted indices, S, A) or raise naming the bad row."""
-    csr, n_states, n_actions = as_transition_matrix(P, n_actions)
-    check_transition_rows(csr, n_actions)
-    return csr, n_states, n_actions
 
 
 def as_transition_matrix(P, n_actions: int | None) -> tuple[sp.csr_matrix, int, int]:
