@@ -22,6 +22,8 @@ from llvmlite import ir
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from softrl._numerics import JIT, TINY
+
 __all__ = [
     "MODE_SOFT",
     "MODE_POLICY",
@@ -36,9 +38,9 @@ __all__ = [
 MODE_SOFT = 0  # V(s) = T logsumexp_a Q/T   (T = 0: max_a Q)
 MODE_POLICY = 1  # V(s) = sum_a pi(a|s) (Q(s,a) - T log pi(a|s))   (policy evaluation)
 
-# Below this, sum_j p_j exp((V_j - Vmax)/T) has lost relative precision: redo the row exactly.
-_TINY = 1e-280
-_JIT = dict(nogil=True, cache=True, fastmath=False, error_model="numpy")
+# Below TINY, sum_j p_j exp((V_j - Vmax)/T) has lost relative precision: redo the row exactly.
+_TINY = TINY
+_JIT = JIT
 
 
 # Successor values are gathered at random places: when they do not fit in the L2 cache, ask

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from softrl._numerics import TINY
 from softrl.inference.backward import Backup, SoftSolution, warn_not_converged
 from softrl.mdp.finite import FiniteMDP
 
 __all__ = ["TorchMDP", "soft_bellman_step_torch", "soft_backward_torch"]
 
-_TINY = 1e-280
+_TINY = TINY
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,11 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from softrl._numerics import JIT
+
 __all__ = ["likelihood_forward"]
 
-_JIT = dict(nogil=True, cache=True, fastmath=False, error_model="numpy")
+_JIT = JIT
 
 
 @nb.njit(**_JIT)
