@@ -159,7 +159,7 @@ def learn(args: argparse.Namespace) -> None:
         rows = []
         if args.agent == "softrl":
             agent = make_softrl(seed, args.torch_threads)
-            act = lambda o, agent=agent: agent.predict(o, deterministic=True)  # noqa: E731
+            act = lambda o, agent=agent: agent.act(o, deterministic=True)  # noqa: E731
         else:
             agent = make_sb3(seed)
             act = lambda o, agent=agent: agent.predict(o, deterministic=True)[0]  # noqa: E731

@@ -6,6 +6,7 @@ import pytest
 from sac_fast import SMALL, TOY_ID
 
 from softrl.agents import SAC
+from softrl.training.toy_env import PointMass1D
 
 NO_UPDATES = {**SMALL, "learning_starts": 10**6}  # collect only: fast checks of the env loop
 
@@ -15,10 +16,11 @@ def test_learn_returns_self_and_predict_shapes() -> None:
     assert agent.learn(120) is agent
     assert agent.num_steps == 120 and agent.num_updates == 120 - SMALL["learning_starts"]
     obs = np.zeros(3, np.float32)
-    single = agent.predict(obs, deterministic=True)
+    single, state = agent.predict(obs, deterministic=True)
+    assert state is None
     assert single.shape == (1,) and np.all(np.abs(single) <= 2.0)
-    np.testing.assert_array_equal(single, agent.predict(obs, deterministic=True))
-    batch = agent.predict(np.zeros((4, 3), np.float32))
+    np.testing.assert_array_equal(single, agent.act(obs, deterministic=True))
+    batch = agent.act(np.zeros((4, 3), np.float32))
     assert batch.shape == (4, 1) and np.all(np.abs(batch) <= 2.0)
     result = agent.evaluate(2)
     assert set(result) >= {"mean_return", "std_return", "mean_length"}
@@ -54,9 +56,8 @@ def test_next_step_autoreset_vector_env_skips_reset_steps() -> None:
     agent.learn(2 * 21)  # 21 vector steps: 10, a reset step, 10 more
     assert agent.num_episodes == 4
     assert len(agent.buffer) == 2 * 21 - 2
-    with pytest.raises(ValueError, match="registered id"):
-        SAC(gym.vector.SyncVectorEnv([lambda: gym.make(TOY_ID).unwrapped]),
-            seed=0, **NO_UPDATES).evaluate(1)
+    with pytest.raises(ValueError, match="registered id"):  # no spec to rebuild it from
+        SAC(gym.vector.SyncVectorEnv([PointMass1D]), seed=0, **NO_UPDATES).evaluate(1)
 
 
 def test_temperature_fixed_or_learned() -> None:
@@ -78,5 +79,5 @@ def test_same_seed_same_run() -> None:
     b = SAC(TOY_ID, seed=3, **SMALL).learn(120)
     c = SAC(TOY_ID, seed=4, **SMALL).learn(120)
     obs = np.linspace(-1, 1, 5, dtype=np.float32)[:, None]
-    np.testing.assert_array_equal(a.predict(obs, True), b.predict(obs, True))
-    assert not np.array_equal(a.predict(obs, True), c.predict(obs, True))
+    np.testing.assert_array_equal(a.act(obs, True), b.act(obs, True))
+    assert not np.array_equal(a.act(obs, True), c.act(obs, True))

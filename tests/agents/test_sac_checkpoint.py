@@ -30,7 +30,7 @@ def test_save_load_round_trip(tmp_path) -> None:
     assert loaded.config == agent.config
     assert_same_agent(agent, loaded)
     obs = np.linspace(-1, 1, 7, dtype=np.float32)[:, None]
-    np.testing.assert_array_equal(agent.predict(obs, True), loaded.predict(obs, True))
+    np.testing.assert_array_equal(agent.act(obs, True), loaded.act(obs, True))
     assert loaded.rngs.np.bit_generator.state == agent.rngs.np.bit_generator.state
     assert torch.equal(loaded.rngs.torch.get_state(), agent.rngs.torch.get_state())
 
@@ -56,5 +56,5 @@ def test_v_network_fixed_temperature_round_trip(tmp_path) -> None:
     loaded = SAC.load(agent.save(tmp_path / "m", include_buffer=False))
     assert len(loaded.buffer) == 0
     obs = np.zeros((2, 1), np.float32)
-    np.testing.assert_array_equal(agent.predict(obs, True), loaded.predict(obs, True))
+    np.testing.assert_array_equal(agent.act(obs, True), loaded.act(obs, True))
     assert torch.equal(agent.value_target.net[0].weight, loaded.value_target.net[0].weight)

@@ -24,7 +24,7 @@ def test_discrete_action_space() -> None:
 
 
 @pytest.mark.parametrize("name,value,match", [
-    ("batch_size", 0, "'batch_size' .* integer >= 1"),
+    ("batch_size", 0, "'batch_size' .* int in the range \\[1, inf\\)"),
     ("batch_size", 2.5, "batch_size"),
     ("gamma", 1.5, "'gamma' .* \\[0, 1\\]"),
     ("tau", 0.0, "'tau'"),
@@ -48,7 +48,7 @@ def test_unknown_hyperparameter_suggests_the_right_name() -> None:
 
 
 def test_learn_rejects_bad_step_count() -> None:
-    with pytest.raises(ValueError, match="total_steps"):
+    with pytest.raises(ValueError, match="total_timesteps"):
         SAC(TOY_ID, **SMALL).learn(-5)
 
 

@@ -24,7 +24,7 @@ def test_round_trip(tmp_path) -> None:
 def test_overwrite_and_run_pointer(tmp_path) -> None:
     for step in (10, 20, 30):
         save_run_checkpoint(tmp_path, step, {}, {"s": {"v": torch.tensor(step)}}, {"kind": "X"})
-    assert resolve_checkpoint(tmp_path).name == "step_000000030"
+    assert [p.name for p in resolve_checkpoint(tmp_path)] == ["step_000000030", "step_000000020"]
     assert sorted(p.name for p in (tmp_path / "checkpoints").glob("step_*")) == [
         "step_000000020", "step_000000030"]
     assert load_checkpoint(tmp_path, "X").states["s"]["v"].item() == 30

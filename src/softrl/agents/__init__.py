@@ -1,5 +1,36 @@
-"""Deep max-entropy agents with a Stable-Baselines3-style interface."""
+"""Deep max-entropy agents with a Stable-Baselines3-style interface.
 
+Every agent derives from :class:`Agent` through :class:`OffPolicyAgent` (replay buffer) or
+:class:`OnPolicyAgent` (rollouts), which own the loop, checkpoints, logging and callbacks.
+"""
+
+from softrl.agents.base import AGENTS, Agent, load_agent
+from softrl.agents.callbacks import (
+    Callback,
+    CallbackList,
+    CheckpointCallback,
+    EvalCallback,
+    StopOnReward,
+)
+from softrl.agents.collector import Collector, EnvStep
+from softrl.agents.config import AgentConfig
+from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
 from softrl.agents.sac import SAC, SACConfig
 
-__all__ = ["SAC", "SACConfig"]
+__all__ = [
+    "AGENTS",
+    "Agent",
+    "AgentConfig",
+    "Callback",
+    "CallbackList",
+    "CheckpointCallback",
+    "Collector",
+    "EnvStep",
+    "EvalCallback",
+    "OffPolicyAgent",
+    "OffPolicyConfig",
+    "SAC",
+    "SACConfig",
+    "StopOnReward",
+    "load_agent",
+]

@@ -1,4 +1,4 @@
-"""``softrl eval RUN_DIR``: evaluate the latest checkpoint of a run."""
+"""``softrl eval RUN_DIR``: evaluate a saved agent of any kind (read from its checkpoint)."""
 
 from __future__ import annotations
 
@@ -10,38 +10,38 @@ from typing import Annotated
 
 import tyro
 
-from softrl.agents.sac import SAC
-from softrl.training.checkpoint import CheckpointError, load_checkpoint
+from softrl.agents import load_agent
+from softrl.training.checkpoint import CheckpointError
 
 
 @dataclass
 class EvalArgs:
-    """Evaluate a trained agent (latest checkpoint of RUN_DIR, or a checkpoint directory)."""
+    """Evaluate a trained agent (latest intact checkpoint of RUN_DIR, or a checkpoint dir)."""
 
     run_dir: Annotated[Path, tyro.conf.Positional]
     """Run directory or checkpoint directory."""
     episodes: int = 10
-    """Number of evaluation episodes."""
+    """Number of evaluation episodes (>= 1)."""
     seed: int | None = None
-    """Seed of the first episode (default: the run's seed + 10000)."""
+    """Seed of the first episode [default: the run's seed + 10000]."""
+    step: int | None = None
+    """Evaluate the checkpoint of this step instead of the latest."""
     stochastic: bool = False
-    """Sample actions instead of acting with the policy mean."""
-
-
-AGENTS = {"SAC": SAC}
-"""Checkpoint kind -> agent class with ``load`` and ``evaluate``."""
+    """Sample actions instead of acting with the policy's mode."""
 
 
 def main(argv: list[str]) -> int:
-    """Print the evaluation as JSON; exit code 2 on a missing or bad checkpoint."""
+    """Print the evaluation as JSON; exit code 2 on bad arguments or a bad checkpoint."""
     args = tyro.cli(EvalArgs, args=argv, prog="softrl eval")
     try:
-        kind = load_checkpoint(args.run_dir, kind="SAC").meta["kind"]
-        agent = AGENTS[kind].load(args.run_dir)
-    except CheckpointError as err:
+        if args.episodes < 1:
+            raise ValueError(f"--episodes must be >= 1; got {args.episodes}")
+        agent = load_agent(args.run_dir, step=args.step)
+        result = agent.evaluate(args.episodes, deterministic=not args.stochastic,
+                                seed=args.seed)
+    except (CheckpointError, ValueError, OSError) as err:
         print(f"softrl eval: error: {err}", file=sys.stderr)
         return 2
-    result = agent.evaluate(args.episodes, deterministic=not args.stochastic, seed=args.seed)
-    print(json.dumps({"run": str(args.run_dir), "steps": agent.num_steps,
+    print(json.dumps({"run": str(args.run_dir), "agent": agent.kind, "steps": agent.num_steps,
                       "episodes": args.episodes, **result}, indent=2))
     return 0

@@ -13,6 +13,7 @@ def evaluate_policy(
     env: gym.Env,
     n_episodes: int = 10,
     seed: int | None = 0,
+    max_episode_steps: int = 1_000_000,
 ) -> dict[str, float]:
     """Roll out ``n_episodes`` full episodes and summarize the undiscounted returns.
 
@@ -26,6 +27,9 @@ def evaluate_policy(
         Number of episodes, >= 1.
     seed : int or None
         Episode ``k`` is reset with ``seed + k`` (so evaluations are repeatable).
+    max_episode_steps : int
+        An episode still running after this many steps is an error (an env without a time
+        limit that never terminates would otherwise run forever).
 
     Returns
     -------
@@ -34,6 +38,9 @@ def evaluate_policy(
     """
     if n_episodes < 1:
         raise ValueError(f"n_episodes must be a positive integer; got {n_episodes}")
+    if isinstance(env, gym.vector.VectorEnv):
+        raise ValueError("evaluation runs on a single gymnasium.Env, not a vector env; pass one "
+                         "copy, e.g. gymnasium.make(env_id) with the same wrappers")
     returns, lengths = [], []
     for k in range(n_episodes):
         obs, _ = env.reset(seed=None if seed is None else seed + k)
@@ -43,6 +50,10 @@ def evaluate_policy(
             total += float(reward)
             length += 1
             done = bool(terminated or truncated)
+            if length >= max_episode_steps and not done:
+                raise ValueError(
+                    f"evaluation episode {k} has not ended after {length} steps; the env "
+                    "needs a time limit (gymnasium.wrappers.TimeLimit) or termination")
         returns.append(total)
         lengths.append(length)
     r = np.asarray(returns)

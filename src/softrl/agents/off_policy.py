@@ -1,0 +1,170 @@
+"""The off-policy base: act, store the transition in a replay buffer, take gradient steps.
+
+One iteration of the loop is one vector env step followed, once ``learning_starts`` steps have
+been collected and every ``train_freq`` iterations, by ``gradient_steps`` calls of the agent's
+``train_step(batch)`` on batches drawn uniformly from the buffer. Target networks are updated
+by the agent (``softrl.functional.polyak_update``) inside its step. An off-policy agent defines
+its networks (``_build``, ``_modules``, ``_optimizers``), ``_policy_action`` and
+``train_step``; it may override ``_exploration_action`` (actions while acting in the
+environment, default: the stochastic policy) and ``_random_action`` (before
+``learning_starts``, default: uniform over the action space, from the agent's generator).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import Tensor
+
+from softrl.agents.base import Agent
+from softrl.agents.config import AgentConfig, Interval, NonNegInt, PositiveInt
+from softrl.training.buffers import ReplayBuffer
+
+__all__ = ["OffPolicyAgent", "OffPolicyConfig"]
+
+
+@dataclass(frozen=True)
+class OffPolicyConfig(AgentConfig):
+    """Hyperparameters of every off-policy agent (defaults: Stable-Baselines3's)."""
+
+    learning_rate: float = 3e-4
+    """Adam step size."""
+    buffer_size: int = 1_000_000
+    """Replay buffer capacity in transitions."""
+    batch_size: int = 256
+    """Transitions per gradient step."""
+    gamma: float = 0.99
+    """Discount factor in [0, 1]."""
+    tau: float = 0.005
+    """Polyak coefficient of the target networks, in (0, 1]."""
+    learning_starts: int = 100
+    """Environment steps with uniformly random actions before the first gradient step."""
+    train_freq: int = 1
+    """Loop iterations (vector env steps) between training phases."""
+    gradient_steps: int = 1
+    """Gradient steps per training phase."""
+    target_update_interval: int = 1
+    """Gradient steps between target-network updates."""
+    hidden_sizes: tuple[int, ...] = (256, 256)
+    """Hidden layer widths of every network."""
+
+    _constraints: ClassVar[dict[str, list[Any]]] = {
+        "learning_rate": [Interval(float, 0, None, closed="neither")],
+        "buffer_size": [PositiveInt],
+        "batch_size": [PositiveInt],
+        "gamma": [Interval(float, 0, 1, closed="both")],
+        "tau": [Interval(float, 0, 1, closed="right")],
+        "learning_starts": [NonNegInt],
+        "train_freq": [PositiveInt],
+        "gradient_steps": [PositiveInt],
+        "target_update_interval": [PositiveInt],
+        "hidden_sizes": [tuple],
+    }
+
+    def validate(self, owner: str) -> None:
+        super().validate(owner)
+        if not self.hidden_sizes or any(
+            isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.hidden_sizes
+        ):
+            raise ValueError(f"The 'hidden_sizes' parameter of {owner} must be a non-empty "
+                             f"tuple of integers >= 1, e.g. (256, 256). Got "
+                             f"{self.hidden_sizes!r} instead.")
+        if self.batch_size > self.buffer_size:
+            raise ValueError(f"The 'batch_size' parameter of {owner} must be <= buffer_size "
+                             f"({self.buffer_size}). Got {self.batch_size!r} instead.")
+
+
+class OffPolicyAgent(Agent):
+    """Base of replay-buffer agents (SAC, soft Q-learning, ...)."""
+
+    config: OffPolicyConfig
+    config_class: ClassVar[type[AgentConfig]] = OffPolicyConfig
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.buffer = self._make_buffer()
+        self._iterations = 0
+
+    # ------------------------------------------------------------------ for subclasses
+    def train_step(self, batch: Any) -> dict[str, Tensor]:
+        """One gradient step on a replay batch; returns the losses (detached tensors)."""
+        raise TypeError(f"{type(self).__name__} must define train_step(batch)")
+
+    def _make_buffer(self) -> ReplayBuffer:
+        """The replay buffer (override to declare extra per-transition fields)."""
+        return ReplayBuffer(self.config.buffer_size, self.obs_dim, self._buffer_action_dim(),
+                            self.device)
+
+    def _discrete_actions(self) -> bool:
+        return isinstance(self.action_space, gym.spaces.Discrete)
+
+    def _buffer_action_dim(self) -> int:
+        return 1 if self._discrete_actions() else int(np.prod(self.action_space.shape))
+
+    def _random_action(self) -> Tensor:
+        """Uniform actions for every env copy, from the agent's torch generator."""
+        space, gen = self.action_space, self.rngs.torch
+        if isinstance(space, gym.spaces.Discrete):
+            return torch.randint(int(space.n), (self.n_envs,), generator=gen,
+                                 device=self.device)
+        low = torch.as_tensor(space.low.reshape(-1), device=self.device)
+        high = torch.as_tensor(space.high.reshape(-1), device=self.device)
+        u = torch.rand((self.n_envs, low.numel()), generator=gen, device=self.device)
+        return low + u * (high - low)
+
+    def _exploration_action(self, obs: Tensor) -> Tensor:
+        """Actions taken in the environment during training (default: a policy sample)."""
+        return self._policy_action(obs, False, self.rngs.torch)
+
+    # ------------------------------------------------------------------ the loop
+    def _train_iteration(self) -> None:
+        c = self.config
+        self._collect_step()
+        self._iterations += 1
+        if self.num_steps > c.learning_starts and self._iterations % c.train_freq == 0:
+            for _ in range(c.gradient_steps):
+                self._last_losses = self.train_step(
+                    self.buffer.sample(c.batch_size, self.rngs.torch))
+
+    def _collect_step(self) -> None:
+        """Act in every env copy, store the transitions, book finished episodes."""
+        obs = self.collector.observations(self.rngs.np)
+        if self.num_steps < self.config.learning_starts:
+            actions = self._random_action()
+        else:
+            with torch.inference_mode():
+                actions = self._exploration_action(self._obs_tensor(obs))
+        step = self.collector.step(
+            self._to_env_action(actions).reshape(self.envs.action_space.shape))
+        keep = step.valid
+        self.buffer.add(self._flat_obs(step.obs)[keep],
+                        actions.cpu().numpy().reshape(self.n_envs, -1)[keep],
+                        step.rewards[keep], self._flat_obs(step.next_obs)[keep],
+                        step.terminated[keep])
+        self._record(step)
+        self.num_steps += self.n_envs
+
+    def _flat_obs(self, obs: np.ndarray) -> np.ndarray:
+        """(N, *obs_shape) -> (N, obs_dim) as stored in the buffer."""
+        if isinstance(self.observation_space, gym.spaces.Discrete):
+            return self._obs_tensor(obs).cpu().numpy()
+        return np.asarray(obs).reshape(self.n_envs, -1)
+
+    # ------------------------------------------------------------------ checkpoints
+    def _buffer_states(self) -> dict[str, Any]:
+        return {"replay_buffer": self.buffer.state_dict()}
+
+    def _load_buffer_states(self, states: dict[str, Any]) -> None:
+        if "replay_buffer" in states:
+            self.buffer.load_state_dict(states["replay_buffer"])
+
+    def _meta(self) -> dict[str, Any]:
+        return {**super()._meta(), "iterations": self._iterations}
+
+    def _load_states(self, states: dict[str, Any], meta: dict[str, Any]) -> None:
+        super()._load_states(states, meta)
+        self._iterations = int(meta.get("iterations", self.num_steps // self.n_envs))

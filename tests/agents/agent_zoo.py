@@ -1,0 +1,31 @@
+"""Every agent class, built tiny, for the shared reliability suite (test_reliability.py).
+
+A new agent adds one entry: a name and a function building it on a fast env with the given
+keyword arguments (seed, run_dir, checkpoint_every, env, ...). The suite then runs
+save/load/resume/corrupt-checkpoint round trips on it.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from sac_fast import SMALL, TOY_ID
+from toy_agent import ToyAgent
+
+from softrl.agents import SAC, Agent
+
+
+def _sac(**kw: Any) -> Agent:
+    return SAC(kw.pop("env", TOY_ID), **{**SMALL, **kw})
+
+
+def _sac_v(**kw: Any) -> Agent:
+    return SAC(kw.pop("env", TOY_ID), **{**SMALL, "variant": "v_network",
+                                         "temperature": 0.1, **kw})
+
+
+def _toy(**kw: Any) -> Agent:
+    return ToyAgent(kw.pop("env", TOY_ID), **{"torch_threads": 1, "log_every": 50, **kw})
+
+
+ZOO: dict[str, Callable[..., Agent]] = {"sac": _sac, "sac_v_network": _sac_v, "toy": _toy}
+"""Name -> builder(**kwargs) of a small agent on a continuous toy env (point mass)."""
