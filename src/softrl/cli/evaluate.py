@@ -22,10 +22,11 @@ class EvalArgs:
     """Run directory or checkpoint directory."""
     episodes: int = 10
     """Number of evaluation episodes (>= 1)."""
-    seed: int | None = None
-    """Seed of the first episode [default: the run's seed + 10000]."""
-    step: int | None = None
-    """Evaluate the checkpoint of this step instead of the latest."""
+    seed: Annotated[int | None, tyro.conf.arg(
+        help_behavior_hint="(default: the run's seed + 10000)")] = None
+    """Seed of the first episode."""
+    step: Annotated[int | None, tyro.conf.arg(help_behavior_hint="(default: the latest)")] = None
+    """Evaluate the checkpoint of this step."""
     stochastic: bool = False
     """Sample actions instead of acting with the policy's mode."""
 

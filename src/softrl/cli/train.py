@@ -38,9 +38,9 @@ def _train_args(name: str, agent_cls: type[Agent]) -> type:
         """Gymnasium environment id ("module:Env-v0" imports module first)."""
         steps: int = 20_000
         """Total environment steps of the run (a resumed run trains up to this count)."""
-        run_dir: Path | None = None
-        """Where metrics.csv, TensorBoard events and checkpoints go
-        [default: runs/AGENT-ENV-sSEED]."""
+        run_dir: Annotated[Path | None, tyro.conf.arg(
+            help_behavior_hint="(default: runs/AGENT-ENV-sSEED)")] = None
+        """Where metrics.csv, TensorBoard events and checkpoints go."""
         resume: bool = False
         """Continue the run in run_dir from its latest intact checkpoint, with its saved
         hyperparameters (a flag that contradicts them is an error)."""
@@ -54,7 +54,8 @@ def _train_args(name: str, agent_cls: type[Agent]) -> type:
         """Episodes of the evaluation printed at the end."""
         save_best: bool = False
         """With --eval-every: keep the best evaluated model in RUN_DIR/best_model."""
-        stop_at_return: float | None = None
+        stop_at_return: Annotated[float | None, tyro.conf.arg(
+            help_behavior_hint="(default: never)")] = None
         """Stop when an evaluation (--eval-every) reaches this mean return."""
         hp: Annotated[config_cls, tyro.conf.OmitArgPrefixes] = field(  # type: ignore[valid-type]
             default_factory=config_cls)
