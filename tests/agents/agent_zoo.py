@@ -10,6 +10,7 @@ from typing import Any
 
 from sac_fast import SMALL, TOY_ID
 from toy_agent import ToyAgent
+from toy_on_policy import ToyActorCritic
 
 from softrl.agents import SAC, Agent
 
@@ -27,5 +28,10 @@ def _toy(**kw: Any) -> Agent:
     return ToyAgent(kw.pop("env", TOY_ID), **{"torch_threads": 1, "log_every": 50, **kw})
 
 
-ZOO: dict[str, Callable[..., Agent]] = {"sac": _sac, "sac_v_network": _sac_v, "toy": _toy}
+def _toy_ac(**kw: Any) -> Agent:
+    return ToyActorCritic(kw.pop("env", TOY_ID), **{"torch_threads": 1, "log_every": 50, **kw})
+
+
+ZOO: dict[str, Callable[..., Agent]] = {
+    "sac": _sac, "sac_v_network": _sac_v, "toy": _toy, "toy_on_policy": _toy_ac}
 """Name -> builder(**kwargs) of a small agent on a continuous toy env (point mass)."""

@@ -74,3 +74,17 @@ def test_toy_agent_resumes_exactly_and_runs_in_the_cli(tmp_path, capsys) -> None
     assert out["agent"] == "Toy" and out["steps"] == 200 and out["episodes"] == 2
     assert main(["plot", str(tmp_path / "cut"), "--keys", "losses/policy"]) == 0
     assert (tmp_path / "cut" / "learning_curve.png").stat().st_size > 1000
+
+
+def test_on_policy_base_learns_and_bootstraps_truncations() -> None:
+    from toy_on_policy import ToyActorCritic
+
+    agent = ToyActorCritic(TOY_ID, seed=0, n_envs=2, torch_threads=1, gamma=0.9)
+    before = agent.evaluate(10)["mean_return"]
+    agent.learn(3000)
+    assert agent.num_steps == 3000 and agent.num_updates == 3000 // 40 * 2 * 2
+    after = agent.evaluate(10)["mean_return"]
+    assert after > -0.5 and after > before + 1.0, (before, after)
+    # Every episode of the point mass is truncated at 10 steps: the rollout bootstraps each
+    # cut with V(final observation), never with 0 (the rollout's terminated flags stay 0).
+    assert agent.rollout.terminated.sum() == 0 and agent.rollout.ended.sum() > 0

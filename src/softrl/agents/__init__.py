@@ -15,6 +15,7 @@ from softrl.agents.callbacks import (
 from softrl.agents.collector import Collector, EnvStep
 from softrl.agents.config import AgentConfig
 from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
+from softrl.agents.on_policy import OnPolicyAgent, OnPolicyConfig
 from softrl.agents.sac import SAC, SACConfig
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "EvalCallback",
     "OffPolicyAgent",
     "OffPolicyConfig",
+    "OnPolicyAgent",
+    "OnPolicyConfig",
     "SAC",
     "SACConfig",
     "StopOnReward",

@@ -1,5 +1,6 @@
 """Pure torch functions for max-entropy deep RL: soft values, policy densities, SAC losses."""
 
+from softrl.functional.gae import gae
 from softrl.functional.sac import (
     actor_loss,
     critic_loss,
@@ -21,6 +22,7 @@ from softrl.functional.squashed_gaussian import (
 __all__ = [
     "actor_loss",
     "critic_loss",
+    "gae",
     "gaussian_log_prob",
     "polyak_update",
     "q_target_from_value",

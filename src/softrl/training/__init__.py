@@ -28,6 +28,7 @@ from softrl.training.networks import (
 )
 from softrl.training.plotting import plot_runs
 from softrl.training.progress import TrainingProgress
+from softrl.training.rollout import RolloutBatch, RolloutStorage
 from softrl.training.seeding import Rngs, make_rngs
 from softrl.training.toy_env import POINT_MASS_ID, PointMass1D
 
@@ -43,6 +44,8 @@ __all__ = [
     "QEnsemble",
     "ReplayBatch",
     "ReplayBuffer",
+    "RolloutBatch",
+    "RolloutStorage",
     "Rngs",
     "SquashedGaussianActor",
     "TrainingProgress",
