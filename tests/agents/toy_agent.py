@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from softrl.agents import OffPolicyAgent, OffPolicyConfig
-from softrl.training.networks import mlp
+from softrl.nn import mlp
 
 
 @dataclass(frozen=True)

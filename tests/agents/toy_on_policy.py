@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from softrl.agents.on_policy import OnPolicyAgent, OnPolicyConfig
-from softrl.training.networks import mlp
+from softrl.nn import mlp
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from torch import Tensor
 
 from softrl.agents.base import Agent
 from softrl.agents.config import AgentConfig, Interval, NonNegInt, PositiveInt
-from softrl.training.buffers import ReplayBuffer
+from softrl.data import ReplayBuffer
 
 __all__ = ["OffPolicyAgent", "OffPolicyConfig"]
 
@@ -97,7 +97,7 @@ class OffPolicyAgent(Agent):
     def _make_buffer(self) -> ReplayBuffer:
         """The replay buffer (override to declare extra per-transition fields)."""
         return ReplayBuffer(self.config.buffer_size, self.obs_dim, self._buffer_action_dim(),
-                            self.device)
+                            self.device, discrete_actions=self._discrete_actions())
 
     def _discrete_actions(self) -> bool:
         return isinstance(self.action_space, gym.spaces.Discrete)

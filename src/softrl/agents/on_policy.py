@@ -20,7 +20,7 @@ from torch import Tensor
 
 from softrl.agents.base import Agent
 from softrl.agents.config import AgentConfig, Interval, PositiveInt
-from softrl.training.rollout import RolloutStorage
+from softrl.data import RolloutStorage
 
 __all__ = ["OnPolicyAgent", "OnPolicyConfig"]
 

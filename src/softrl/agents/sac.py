@@ -34,9 +34,9 @@ from torch import Tensor, nn
 from softrl import functional as F
 from softrl.agents.config import Interval, StrOptions
 from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
-from softrl.training.buffers import ReplayBatch
+from softrl.data import ReplayBatch
+from softrl.nn import QEnsemble, SquashedGaussianActor, ValueNetwork
 from softrl.training.envs import check_continuous_spaces
-from softrl.training.networks import QEnsemble, SquashedGaussianActor, ValueNetwork
 
 Variant = Literal["twin_q", "v_network"]
 

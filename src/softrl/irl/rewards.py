@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from softrl.mdp import FiniteMDP, MDPValidationError
+from softrl.nn.mlp import mlp_forward
 
 __all__ = ["RewardModel", "TabularReward", "LinearReward", "NeuralReward"]
 
@@ -206,16 +207,13 @@ class NeuralReward(RewardModel):
 
     def forward(self, theta: torch.Tensor) -> torch.Tensor:
         """The network on all states, theta a flat float64 tensor (P,) -> (S,) or (S, A)."""
-        h = self._x
-        offset = 0
-        for k, (fan_in, fan_out) in enumerate(self._sizes):
+        layers, offset = [], 0
+        for fan_in, fan_out in self._sizes:
             W = theta[offset : offset + fan_in * fan_out].view(fan_out, fan_in)
             offset += fan_in * fan_out
-            b = theta[offset : offset + fan_out]
+            layers.append((W, theta[offset : offset + fan_out]))
             offset += fan_out
-            h = torch.addmm(b, h, W.T)
-            if k < len(self._sizes) - 1:
-                h = self._act(h)
+        h = mlp_forward(self._x, layers, self._act)
         return h[:, 0] if self.state_only else h
 
     def reward(self, params: np.ndarray) -> np.ndarray:

@@ -1,6 +1,14 @@
 """Infrastructure shared by the deep agents: buffers, networks, seeding, logging, checkpoints."""
 
-from softrl.training.buffers import ReplayBatch, ReplayBuffer
+from softrl.data import ReplayBatch, ReplayBuffer, RolloutBatch, RolloutStorage
+from softrl.nn import (
+    EnsembleLinear,
+    EnsembleMLP,
+    QEnsemble,
+    SquashedGaussianActor,
+    ValueNetwork,
+    mlp,
+)
 from softrl.training.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -18,17 +26,8 @@ from softrl.training.envs import (
 )
 from softrl.training.evaluation import evaluate_policy
 from softrl.training.logger import Logger, read_metrics
-from softrl.training.networks import (
-    EnsembleLinear,
-    EnsembleMLP,
-    QEnsemble,
-    SquashedGaussianActor,
-    ValueNetwork,
-    mlp,
-)
 from softrl.training.plotting import plot_runs
 from softrl.training.progress import TrainingProgress
-from softrl.training.rollout import RolloutBatch, RolloutStorage
 from softrl.training.seeding import Rngs, make_rngs
 from softrl.training.toy_env import POINT_MASS_ID, PointMass1D
 

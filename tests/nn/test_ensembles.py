@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from softrl.training import EnsembleMLP, QEnsemble, SquashedGaussianActor, mlp
+from softrl.nn import EnsembleMLP, QEnsemble, SquashedGaussianActor, mlp
 
 
 def test_ensemble_equals_independent_mlps() -> None:

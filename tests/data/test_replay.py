@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from softrl.training import ReplayBatch, ReplayBuffer
+from softrl.data import ReplayBatch, ReplayBuffer
 
 
 def fill(buffer: ReplayBuffer, start: int, n: int) -> None:
@@ -57,3 +57,41 @@ def test_errors() -> None:
         ReplayBuffer(0, 1, 1)
     with pytest.raises(ValueError, match="empty"):
         ReplayBuffer(5, 1, 1).sample(2)
+
+
+def test_schema_extras_discrete_actions_and_round_trip() -> None:
+    buf = ReplayBuffer(8, obs_dim=2, action_dim=1, discrete_actions=True,
+                       extra_fields={"mask": (3,), "is_demo": (), "task_id": ()},
+                       integer_fields={"task_id"})
+    n = 5
+    obs = np.arange(10, dtype=np.float32).reshape(5, 2)
+    buf.add(obs, np.array([0, 1, 2, 3, 4]), np.ones(n), obs + 1, np.zeros(n),
+            mask=np.eye(5, 3), is_demo=np.array([1, 0, 1, 0, 1]), task_id=np.arange(5) + 7)
+    batch = buf.sample(64, torch.Generator().manual_seed(0))
+    assert batch._fields == ("obs", "actions", "rewards", "next_obs", "terminated", "mask",
+                             "is_demo", "task_id")
+    assert batch.actions.dtype == torch.int64 and batch.actions.shape == (64,)
+    assert batch.task_id.dtype == torch.int64 and batch.mask.shape == (64, 3)
+    # Every field of a sampled row belongs to the same transition.
+    row = batch.obs[:, 0].long() // 2
+    assert torch.equal(batch.actions, row) and torch.equal(batch.task_id, row + 7)
+    assert torch.equal(batch.is_demo, (row % 2 == 0).float())
+    torch.testing.assert_close(batch.mask, torch.eye(5, 3)[row])
+    other = ReplayBuffer(8, 2, 1, discrete_actions=True,
+                         extra_fields={"mask": (3,), "is_demo": (), "task_id": ()},
+                         integer_fields={"task_id"})
+    other.load_state_dict(buf.state_dict())
+    assert torch.equal(other.data, buf.data)
+
+
+def test_schema_errors_name_the_field() -> None:
+    buf = ReplayBuffer(4, 1, 1, extra_fields={"is_demo": ()})
+    with pytest.raises(ValueError, match="is_demo"):
+        buf.add(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1), np.zeros((1, 1)), np.zeros(1))
+    with pytest.raises(ValueError, match="'is_demo' must have shape"):
+        buf.add(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1), np.zeros((1, 1)), np.zeros(1),
+                is_demo=np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="extra_fields mismatch"):
+        ReplayBuffer(4, 1, 1).load_state_dict(buf.state_dict())
+    with pytest.raises(ValueError, match="base field"):
+        ReplayBuffer(4, 1, 1, extra_fields={"obs": ()})

@@ -1,0 +1,209 @@
+"""Preallocated replay buffer with a schema, returning NamedTuple batches."""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+class ReplayBatch(NamedTuple):
+    """A batch of transitions (s, a, r, s', terminated); every field has leading size B."""
+
+    obs: Tensor
+    """Observations s, shape (B, obs_dim)."""
+    actions: Tensor
+    """Actions a, shape (B, action_dim)."""
+    rewards: Tensor
+    """Rewards r, shape (B,)."""
+    next_obs: Tensor
+    """Next observations s', shape (B, obs_dim)."""
+    terminated: Tensor
+    """1.0 where s' is terminal (not merely truncated), shape (B,)."""
+
+
+class ReplayBuffer:
+    """Ring buffer of transitions in one preallocated float32 tensor, with a schema.
+
+    Each row holds ``[s, a, r, s', terminated, *extras]``, so sampling a batch is one random
+    index draw and one ``index_select``; the batch fields are column views of that gather.
+    The base fields are always there; per-transition extras are declared once, e.g.
+    ``extra_fields={"mask": (10,), "is_demo": (), "task_id": ()}`` (a bootstrap mask per
+    ensemble member, a demonstration flag, a task id), and appear in the batches after the
+    base fields, in the order declared. Integer-valued extras (``integer_fields``) and discrete
+    actions come back as int64.
+
+    Parameters
+    ----------
+    capacity : int
+        Maximum number of transitions; the oldest are overwritten first.
+    obs_dim, action_dim : int
+        Sizes of the flat observation and action vectors (1 for a discrete action).
+    device : str or torch.device
+        Where the storage lives (and batches are returned).
+    discrete_actions : bool
+        Actions are integers: stored as floats (exact below 2^24), returned as int64 (B,).
+    extra_fields : dict of str to tuple of int, optional
+        Name -> shape of one transition's value (``()`` for a scalar).
+    integer_fields : collection of str
+        Extras returned as int64.
+    """
+
+    BASE_FIELDS = ("obs", "actions", "rewards", "next_obs", "terminated")
+
+    def __init__(
+        self, capacity: int, obs_dim: int, action_dim: int, device: str | torch.device = "cpu",
+        discrete_actions: bool = False, extra_fields: dict[str, tuple[int, ...]] | None = None,
+        integer_fields: tuple[str, ...] | set[str] = (),
+    ) -> None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise ValueError(f"capacity must be a positive integer; got {capacity}")
+        self.capacity = int(capacity)
+        self.obs_dim = int(obs_dim)
+        self.action_dim = int(action_dim)
+        self.device = torch.device(device)
+        self.discrete_actions = bool(discrete_actions)
+        self.extra_fields = {k: tuple(v) for k, v in (extra_fields or {}).items()}
+        for name in self.extra_fields:
+            if name in self.BASE_FIELDS or not name.isidentifier():
+                raise ValueError(f"extra field name {name!r} is a base field or not a Python "
+                                 "identifier; choose another name")
+        unknown = set(integer_fields) - set(self.extra_fields)
+        if unknown:
+            raise ValueError(f"integer_fields {sorted(unknown)} are not declared in "
+                             "extra_fields")
+        self.integer_fields = frozenset(integer_fields)
+        o, a = self.obs_dim, self.action_dim
+        self._slices: list[Any] = [slice(0, o), slice(o, o + a), o + a,
+                                   slice(o + a + 1, 2 * o + a + 1), 2 * o + a + 1]
+        width = 2 * o + a + 2
+        for shape in self.extra_fields.values():
+            size = math.prod(shape)
+            self._slices.append(width if shape == () else slice(width, width + size))
+            width += size
+        self.width = width
+        self.data = torch.zeros(self.capacity, self.width, dtype=torch.float32, device=self.device)
+        self.pos = 0
+        self.size = 0
+        self.batch_type: type = ReplayBatch if not self.extra_fields else namedtuple(
+            "ReplayBatchWithExtras", (*self.BASE_FIELDS, *self.extra_fields))
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(
+        self,
+        obs: np.ndarray | Tensor,
+        actions: np.ndarray | Tensor,
+        rewards: np.ndarray | Tensor,
+        next_obs: np.ndarray | Tensor,
+        terminated: np.ndarray | Tensor,
+        **extras: np.ndarray | Tensor,
+    ) -> None:
+        """Append N transitions.
+
+        Parameters
+        ----------
+        obs, next_obs : array, shape (N, obs_dim)
+        actions : array, shape (N, action_dim) (or (N,) for discrete actions)
+        rewards, terminated : array, shape (N,)
+        **extras : array, shape (N, *shape) for each declared extra field (all required)
+        """
+        if extras.keys() != self.extra_fields.keys():
+            raise ValueError(f"add() needs exactly the declared extra fields "
+                             f"{sorted(self.extra_fields)}; got {sorted(extras)}")
+        n = len(rewards)
+        rows = np.empty((n, self.width), dtype=np.float32)
+        s_obs, s_act, s_rew, s_next, s_term = self._slices[:5]
+        rows[:, s_obs] = _numpy(obs).reshape(n, self.obs_dim)
+        rows[:, s_act] = _numpy(actions).reshape(n, self.action_dim)
+        rows[:, s_rew] = _numpy(rewards)
+        rows[:, s_next] = _numpy(next_obs).reshape(n, self.obs_dim)
+        rows[:, s_term] = _numpy(terminated)
+        for (name, shape), sl in zip(self.extra_fields.items(), self._slices[5:], strict=True):
+            value = _numpy(extras[name])
+            if value.shape != (n, *shape):
+                raise ValueError(f"extra field {name!r} must have shape {(n, *shape)}; got "
+                                 f"{value.shape}")
+            rows[:, sl] = value.reshape(n, -1) if shape != () else value
+        idx = (self.pos + np.arange(n)) % self.capacity
+        if n == 1:
+            self.data[self.pos] = torch.from_numpy(rows[0]).to(self.device)
+        else:
+            self.data[torch.from_numpy(idx).to(self.device)] = torch.from_numpy(rows).to(
+                self.device
+            )
+        self.pos = int((self.pos + n) % self.capacity)
+        self.size = min(self.size + n, self.capacity)
+
+    def sample(self, batch_size: int, generator: torch.Generator | None = None) -> Any:
+        """Draw ``batch_size`` transitions uniformly with replacement.
+
+        Parameters
+        ----------
+        batch_size : int
+            B.
+        generator : torch.Generator, optional
+            Source of the indices (on the buffer's device).
+
+        Returns
+        -------
+        ReplayBatch (or the schema's NamedTuple with the extras after the base fields)
+            Fields of shape (B, ...) on the buffer's device.
+        """
+        if self.size == 0:
+            raise ValueError("cannot sample from an empty replay buffer")
+        idx = torch.randint(
+            self.size, (batch_size,), generator=generator, device=self.device
+        )
+        rows = self.data.index_select(0, idx)
+        fields = [rows[:, sl] for sl in self._slices]
+        if self.discrete_actions:
+            fields[1] = fields[1][:, 0].long()
+        for k, name in enumerate(self.extra_fields, start=5):
+            if name in self.integer_fields:
+                fields[k] = fields[k].long()
+        return self.batch_type(*fields)
+
+    def schema(self) -> dict[str, Any]:
+        """What a loaded state must match."""
+        return {"capacity": self.capacity, "obs_dim": self.obs_dim,
+                "action_dim": self.action_dim, "discrete_actions": self.discrete_actions,
+                "extra_fields": {k: list(v) for k, v in self.extra_fields.items()}}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Filled rows, write position and schema, for ``torch.save``."""
+        return {"data": self.data[: self.size].cpu().clone(), "pos": self.pos,
+                "size": self.size, **self.schema()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore from :meth:`state_dict`; the schema must match this buffer's."""
+        mine = self.schema()
+        for key, value in mine.items():
+            saved = state.get(key, False if key == "discrete_actions" else
+                              {} if key == "extra_fields" else None)
+            if key in ("capacity", "obs_dim", "action_dim"):
+                saved = int(saved) if saved is not None else None
+            if saved != value:
+                raise ValueError(f"replay buffer {key} mismatch: checkpoint has {saved}, "
+                                 f"this buffer {value}")
+        data = state["data"]
+        assert isinstance(data, Tensor)
+        size = int(state["size"])
+        if data.shape != (size, self.width):
+            raise ValueError(f"replay buffer data has shape {tuple(data.shape)}, "
+                             f"expected {(size, self.width)}")
+        self.data.zero_()
+        self.data[:size] = data.to(self.device)
+        self.size = size
+        self.pos = int(state["pos"])
+
+
+def _numpy(x: np.ndarray | Tensor) -> np.ndarray:
+    if isinstance(x, Tensor):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)

@@ -1,0 +1,94 @@
+"""softrl.nn against torch.distributions, closed forms and independent layer stacks."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from softrl.nn import (
+    MLP,
+    CategoricalActor,
+    DiscreteQNetwork,
+    GaussianActor,
+    RecurrentCore,
+    mlp,
+)
+
+torch.set_default_dtype(torch.float32)
+
+
+def test_mlp_forward_equals_the_sequential_layers() -> None:
+    torch.manual_seed(0)
+    net = mlp(3, (5, 4), 2, activation=nn.Tanh)
+    assert isinstance(net, MLP) and list(net.state_dict())[0] == "0.weight"
+    x = torch.randn(7, 3)
+    expected = net[4](torch.tanh(net[2](torch.tanh(net[0](x)))))
+    torch.testing.assert_close(net(x), expected, rtol=0, atol=0)
+
+
+def test_gaussian_actor_matches_torch_distributions() -> None:
+    torch.manual_seed(0)
+    actor = GaussianActor(3, 2, (8,), initial_log_std=-0.3)
+    obs = torch.randn(5, 3)
+    gen = torch.Generator().manual_seed(1)
+    a, log_p = actor.sample(obs, gen)
+    mean, log_std = actor(obs)
+    dist = torch.distributions.Normal(mean, log_std.exp())
+    torch.testing.assert_close(log_p, dist.log_prob(a).sum(-1))
+    torch.testing.assert_close(actor.log_prob(obs, a), dist.log_prob(a).sum(-1))
+    torch.testing.assert_close(actor.entropy(obs), dist.entropy().sum(-1))
+    assert torch.equal(actor.act(obs, True), mean)
+    # The same generator state gives the same sample.
+    b, _ = actor.sample(obs, torch.Generator().manual_seed(1))
+    assert torch.equal(a, b)
+
+
+def test_categorical_actor_matches_torch_distributions() -> None:
+    torch.manual_seed(0)
+    actor = CategoricalActor(4, 3, (8,))
+    obs = torch.randn(6, 4)
+    dist = torch.distributions.Categorical(logits=actor.net(obs))
+    a, log_p = actor.sample(obs, torch.Generator().manual_seed(0))
+    assert a.dtype == torch.int64 and a.shape == (6,)
+    torch.testing.assert_close(log_p, dist.log_prob(a))
+    torch.testing.assert_close(actor.log_prob(obs, a), dist.log_prob(a))
+    torch.testing.assert_close(actor.entropy(obs), dist.entropy())
+    torch.testing.assert_close(actor.probs(obs).sum(-1), torch.ones(6))
+    assert torch.equal(actor.act(obs, True), dist.probs.argmax(-1))
+
+
+def test_categorical_sampling_frequencies() -> None:
+    actor = CategoricalActor(1, 3, ())
+    with torch.no_grad():
+        actor.net[0].weight.zero_()
+        actor.net[0].bias.copy_(torch.log(torch.tensor([0.2, 0.3, 0.5])))
+    a, _ = actor.sample(torch.zeros(20_000, 1), torch.Generator().manual_seed(0))
+    freq = torch.bincount(a, minlength=3) / 20_000
+    torch.testing.assert_close(freq, torch.tensor([0.2, 0.3, 0.5]), atol=0.015, rtol=0)
+
+
+@pytest.mark.parametrize("members", [1, 3])
+def test_discrete_q_network_shapes_and_members(members) -> None:
+    torch.manual_seed(0)
+    q = DiscreteQNetwork(4, 5, (16,), n_members=members)
+    out = q(torch.randn(7, 4))
+    assert out.shape == ((7, 5) if members == 1 else (members, 7, 5))
+
+
+def test_recurrent_core_resets_equal_separate_episodes() -> None:
+    torch.manual_seed(0)
+    core = RecurrentCore(3, 6)
+    x = torch.randn(5, 2, 3)
+    reset = torch.zeros(5, 2)
+    reset[3, 0] = 1.0  # copy 0 starts a new episode at t = 3
+    h0 = torch.randn(2, 6)
+    out, h = core(x, h0, reset)
+    first, _ = core(x[:3, :1], h0[:1])
+    second, h_end = core(x[3:, :1], core.initial_state(1))
+    torch.testing.assert_close(out[:, 0], torch.cat([first, second])[:, 0])
+    torch.testing.assert_close(h[0], h_end[0])
+    # Copy 1 never resets: one pass of the cell from h0.
+    ref, _ = core(x[:, 1:], h0[1:])
+    torch.testing.assert_close(out[:, 1], ref[:, 0])
+    assert math.isclose(float(core.initial_state(4).abs().sum()), 0.0)
