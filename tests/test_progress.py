@@ -7,7 +7,7 @@ from softrl.progress import ProgressBar
 
 def test_redraws_are_throttled_and_the_last_values_drawn_on_exit():
     fields = {"loss": ("loss {task.fields[loss]:.2f}", float("nan"))}
-    with ProgressBar(10, min_interval=3600.0, label="fit", fields=fields) as bar:
+    with ProgressBar(10, min_interval=3600.0, label="fit", fields=fields, plain=False) as bar:
         progress = bar._progress
         assert progress is not None
         for i in range(10):

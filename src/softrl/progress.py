@@ -1,17 +1,21 @@
-"""A rich progress bar with named fields, shared by the training loops
-(:class:`softrl.training.TrainingProgress`) and the IRL fits (iteration, objective, gap).
+"""Progress of long work: a rich bar on a terminal, plain periodic lines elsewhere.
 
-It lives outside :mod:`softrl.training` so that the tabular packages can use it without
-importing gymnasium.
+One module for every loop: :class:`ProgressBar` (named fields; the IRL fits show iteration,
+objective and gap) and :class:`TrainingProgress` (the agents' steps/s, episodes and return).
+When stdout is not a terminal (nohup, a batch scheduler, a pipe) the bar would print nothing
+until the end, so plain lines are printed instead: one every 10% of the work or every 30 s,
+whichever comes first, and a last one. It imports neither torch nor gymnasium, so the tabular
+packages use it too.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Any
+from types import SimpleNamespace, TracebackType
+from typing import IO, Any
 
 from rich.progress import (
     BarColumn,
@@ -22,7 +26,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-__all__ = ["ProgressBar"]
+__all__ = ["ProgressBar", "TrainingProgress"]
 
 
 class ProgressBar:
@@ -42,6 +46,12 @@ class ProgressBar:
     fields : mapping of str to (str, object)
         Extra columns: field name -> (rich template such as ``"gap {task.fields[gap]:.3g}"``,
         initial value).  :meth:`advance` updates them by name.
+    plain : bool, optional
+        Print plain lines instead of a bar (default: when ``stream`` is not a terminal).
+    stream : file, optional
+        Where plain lines go (default: ``sys.stdout``).
+    plain_interval : float
+        Seconds between plain lines (one is also printed at every 10% of ``total``).
 
     Examples
     --------
@@ -58,7 +68,20 @@ class ProgressBar:
         min_interval: float = 0.25,
         label: str = "",
         fields: Mapping[str, tuple[str, Any]] | None = None,
+        plain: bool | None = None,
+        stream: IO[str] | None = None,
+        plain_interval: float = 30.0,
     ) -> None:
+        self.stream = stream
+        if plain is None:
+            out = sys.stdout if stream is None else stream
+            plain = not (hasattr(out, "isatty") and out.isatty())
+        self.plain = plain
+        self.plain_interval = plain_interval
+        self._values: dict[str, Any] = {}
+        self._done = 0
+        self._last_line = -math.inf
+        self._last_decile = 0
         self.total = total
         self.enabled = enabled
         self.min_interval = min_interval
@@ -71,6 +94,11 @@ class ProgressBar:
         self._pending: dict[str, Any] | None = None
 
     def __enter__(self) -> ProgressBar:
+        self._values = {name: value for name, (_, value) in self.fields.items()}
+        if self.enabled and self.plain:
+            self._start = time.perf_counter()
+            self._last_line = time.perf_counter()
+            return self
         if self.enabled:
             self._progress = Progress(
                 TextColumn(f"[bold]{self.label}"),
@@ -95,6 +123,15 @@ class ProgressBar:
     def advance(self, done: int, force: bool = False, **fields: Any) -> None:
         """Show ``done`` units of ``total`` and the given fields (redrawn at most every
         ``min_interval`` s unless ``force``)."""
+        if self.enabled and self.plain:
+            self._done = done
+            self._values.update(fields)
+            now = time.perf_counter()
+            decile = int(10 * done / self.total) if self.total > 0 else 10
+            if decile > self._last_decile or now - self._last_line >= self.plain_interval:
+                self._last_decile, self._last_line = decile, now
+                self._print_line()
+            return
         if self._progress is None:
             return
         self._pending = {"completed": done, **fields}
@@ -103,6 +140,16 @@ class ProgressBar:
             return
         self._last = now
         self._draw()
+
+    def _print_line(self) -> None:
+        """One plain line: label, done/total, percent, fields, elapsed."""
+        pct = 100.0 * self._done / self.total if self.total > 0 else 100.0
+        task = SimpleNamespace(fields=self._values)
+        parts = [template.format(task=task) for template, _ in self.fields.values()]
+        elapsed = int(self.elapsed)
+        line = (f"{self.label} {self._done}/{self.total} {pct:.0f}% " + " ".join(parts)
+                + f" elapsed {elapsed // 3600}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}")
+        print(" ".join(line.split()), file=self.stream or sys.stdout, flush=True)
 
     def _draw(self) -> None:
         assert self._progress is not None and self._task is not None
@@ -117,7 +164,52 @@ class ProgressBar:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self.enabled and self.plain:
+            self._print_line()
+            return
         if self._progress is not None:
             self._draw()
             self._progress.stop()
             self._progress = None
+
+
+class TrainingProgress(ProgressBar):
+    """The training loops' bar: steps/s, episodes and the recent mean return.
+
+    Parameters
+    ----------
+    total : int
+        Number of environment steps of this ``learn`` call.
+    enabled : bool
+        When False every method is a no-op.
+    min_interval : float
+        Seconds between redraws (drawing is done in the caller's thread, no refresh thread).
+    plain, stream
+        Plain lines instead of a bar (default: when stdout is not a terminal), and where.
+    """
+
+    def __init__(self, total: int, enabled: bool = True, min_interval: float = 0.25,
+                 plain: bool | None = None, stream: IO[str] | None = None) -> None:
+        super().__init__(
+            total,
+            enabled,
+            min_interval,
+            plain=plain,
+            stream=stream,
+            label="train",
+            fields={
+                "sps": ("{task.fields[sps]:>6.0f} steps/s", 0.0),
+                "episodes": ("episodes {task.fields[episodes]}", 0),
+                "ret": ("return {task.fields[ret]}", "-"),
+            },
+        )
+
+    def update(
+        self, done: int, episodes: int, recent_return: float | None, force: bool = False
+    ) -> None:
+        """Show ``done`` steps of ``total``, the episode count and the recent mean return."""
+        if self._progress is None and not (self.enabled and self.plain):
+            return
+        ret = "-" if recent_return is None else f"{recent_return:.1f}"
+        sps = done / max(self.elapsed, 1e-9)
+        self.advance(done, force, sps=sps, episodes=episodes, ret=ret)

@@ -3,7 +3,8 @@
 import numpy as np
 import torch
 
-from softrl.training import Logger, make_rngs, plot_runs, read_metrics
+from softrl.plot import plot_runs
+from softrl.training import Logger, make_rngs, read_metrics
 
 
 def test_csv_rows_resume_truncation_and_plot(tmp_path) -> None:

@@ -45,6 +45,7 @@ from softrl.agents.callbacks import (
 )
 from softrl.agents.collector import Collector, EnvStep
 from softrl.agents.config import AgentConfig, make_config
+from softrl.progress import TrainingProgress
 from softrl.training.checkpoint import (
     CHECKPOINTS_DIR,
     CheckpointError,
@@ -61,7 +62,6 @@ from softrl.training.envs import (
 )
 from softrl.training.evaluation import evaluate_policy
 from softrl.training.logger import METRICS_FILE, Logger
-from softrl.training.progress import TrainingProgress
 from softrl.training.seeding import make_rngs, rng_state, set_rng_state
 
 __all__ = ["AGENTS", "Agent", "load_agent"]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import tyro
 
-from softrl.training.plotting import DEFAULT_KEYS, plot_runs
+from softrl.plot.curves import DEFAULT_KEYS, plot_runs
 
 
 @dataclass
@@ -26,10 +26,15 @@ class PlotArgs:
 
 def main(argv: list[str]) -> int:
     """Write the PNG and print its path."""
+    if not [a for a in argv if not a.startswith("-")] and not {"-h", "--help"} & set(argv):
+        print("softrl plot: error: give one or more run directories, e.g. "
+              "`softrl plot runs/pendulum`", file=sys.stderr)
+        return 2
     args = tyro.cli(PlotArgs, args=argv, prog="softrl plot")
     out = args.out or args.run_dirs[0] / "learning_curve.png"
     try:
-        path = plot_runs(args.run_dirs, out, keys=args.keys)
+        path = plot_runs(args.run_dirs, out, keys=args.keys,
+                         strict=args.keys != DEFAULT_KEYS)
     except (FileNotFoundError, ValueError) as err:
         print(f"softrl plot: error: {err}", file=sys.stderr)
         return 2

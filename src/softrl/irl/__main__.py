@@ -1,6 +1,8 @@
-"""``python -m softrl.irl``: see :mod:`softrl.irl.cli`."""
+"""``python -m softrl.irl``: the same as ``softrl irl`` (see :mod:`softrl.cli.irl`)."""
 
-from softrl.irl.cli import main
+import sys
+
+from softrl.cli.irl import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(prog="python -m softrl.irl"))

@@ -1,5 +1,15 @@
-"""Pictures of tabular results: value heatmaps with policy arrows, state marginals."""
+"""All of softrl's pictures (matplotlib, imported lazily with the Agg backend): value heatmaps
+with policy arrows, state marginals, IRL rewards on a gridworld, learning curves."""
 
+from softrl.plot.curves import DEFAULT_KEYS, plot_runs
 from softrl.plot.grid import grid_layout, plot_grid_values, plot_state_marginals
+from softrl.plot.irl import plot_irl_gridworld
 
-__all__ = ["grid_layout", "plot_grid_values", "plot_state_marginals"]
+__all__ = [
+    "DEFAULT_KEYS",
+    "grid_layout",
+    "plot_grid_values",
+    "plot_irl_gridworld",
+    "plot_runs",
+    "plot_state_marginals",
+]

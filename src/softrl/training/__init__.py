@@ -9,6 +9,7 @@ from softrl.nn import (
     ValueNetwork,
     mlp,
 )
+from softrl.progress import TrainingProgress
 from softrl.training.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -26,8 +27,6 @@ from softrl.training.envs import (
 )
 from softrl.training.evaluation import evaluate_policy
 from softrl.training.logger import Logger, read_metrics
-from softrl.training.plotting import plot_runs
-from softrl.training.progress import TrainingProgress
 from softrl.training.seeding import Rngs, make_rngs
 from softrl.training.toy_env import POINT_MASS_ID, PointMass1D
 
@@ -57,7 +56,6 @@ __all__ = [
     "make_rngs",
     "make_vector_env",
     "mlp",
-    "plot_runs",
     "read_metrics",
     "resolve_checkpoint",
     "save_checkpoint",

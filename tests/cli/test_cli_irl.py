@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from softrl.irl.cli import IRLConfig, main, run
+from softrl.cli.irl import IRLConfig, main, run
 
 
 def _metrics(printed: str) -> dict[str, str]:
@@ -53,3 +53,32 @@ def test_registered_as_softrl_subcommand(tmp_path, capsys):
     )  # fmt: skip
     assert code == 0 and out.exists()
     assert float(_metrics(capsys.readouterr().out)["evd_greedy"]) < 0.02
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--layout", "S.X\n..G"], "unknown symbol 'X'"),
+    (["--layout", "S..\n..."], "no goal"),
+    (["--algorithm", "feature-matching", "--reward-model", "state"], "--reward-model state"),
+    (["--n-demos", "0"], "--n-demos"),
+])
+def test_bad_settings_fail_at_once_with_one_line(tmp_path, capsys, argv, needle):
+    from softrl.cli.main import main as softrl
+
+    out = tmp_path / "irl.png"
+    assert softrl(["irl", "--out", str(out), *argv]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_plot_command_errors(tmp_path, capsys):
+    from softrl.cli.main import main as softrl
+
+    assert softrl(["plot"]) == 2
+    assert "give one or more run directories" in capsys.readouterr().err
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.csv").write_text("step,key,value,wall_time\n1,losses/a,0.5,0\n")
+    assert softrl(["plot", str(run), "--keys", "losses/b"]) == 2
+    err = capsys.readouterr().err
+    assert "'losses/b'" in err and "losses/a" in err
+    assert softrl(["plot", str(run), "--keys", "losses/a"]) == 0

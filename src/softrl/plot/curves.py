@@ -17,6 +17,7 @@ def plot_runs(
     keys: Sequence[str] = DEFAULT_KEYS,
     labels: Sequence[str] | None = None,
     title: str | None = None,
+    strict: bool = False,
 ) -> Path:
     """Plot ``keys`` against environment steps for each run, one panel per key.
 
@@ -27,7 +28,7 @@ def plot_runs(
     out : path
         PNG file to write.
     keys : sequence of str
-        Metric keys; a key no run has is skipped.
+        Metric keys; a key no run has is skipped (an error naming it when ``strict``).
     labels : sequence of str, optional
         Legend label per run (default: the directory name).
     title : str, optional
@@ -46,6 +47,11 @@ def plot_runs(
     data = [read_metrics(r) for r in runs]
     labels = list(labels) if labels is not None else [Path(r).name for r in runs]
     present = [k for k in keys if any(k in d for d in data)]
+    missing = [k for k in keys if k not in present]
+    if strict and missing:
+        logged = sorted({k for d in data for k in d})
+        raise ValueError(f"no run logged {', '.join(map(repr, missing))}; the runs have: "
+                         f"{', '.join(logged)}")
     if not present:
         raise ValueError(f"none of the keys {list(keys)} was logged in {list(map(str, runs))}")
     fig, axes = plt.subplots(1, len(present), figsize=(5.5 * len(present), 4), squeeze=False)
