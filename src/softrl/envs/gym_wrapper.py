@@ -40,9 +40,12 @@ class FiniteMDPEnv(gym.Env):
 
     metadata: dict[str, Any] = {"render_modes": []}
 
-    def __init__(self, mdp: FiniteMDP, max_episode_steps: int | None = None) -> None:
+    def __init__(self, mdp: FiniteMDP | Any, max_episode_steps: int | None = None) -> None:
+        if not isinstance(mdp, FiniteMDP) and isinstance(getattr(mdp, "mdp", None), FiniteMDP):
+            mdp = mdp.mdp  # a GridWorld (or any builder result holding its FiniteMDP)
         if not isinstance(mdp, FiniteMDP):
-            raise TypeError(f"mdp: expected a FiniteMDP, got {type(mdp).__name__}.")
+            raise TypeError(f"mdp: expected a FiniteMDP or a GridWorld, got "
+                            f"{type(mdp).__name__}.")
         self.mdp = mdp
         self.max_episode_steps = mdp.horizon if max_episode_steps is None else max_episode_steps
         self.observation_space = gym.spaces.Discrete(mdp.n_states)

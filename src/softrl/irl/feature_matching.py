@@ -24,7 +24,9 @@ from softrl.inference import soft_backward
 from softrl.inference.forward import occupancy, policy_marginals
 from softrl.irl._validation import check_nonnegative_float, check_positive_int
 from softrl.irl.demonstrations import as_demonstrations
+from softrl.irl.rewards import LinearReward
 from softrl.mdp import FiniteMDP, MDPValidationError
+from softrl.progress import ProgressBar
 
 __all__ = ["FeatureMatchingIRL"]
 
@@ -34,12 +36,16 @@ class FeatureMatchingIRL:
 
     Parameters
     ----------
-    features : (S, F) or (S, A, F)
-        phi(s) or phi(s, a).
+    features : (S, F) or (S, A, F) array, LinearReward, "state" or "state_action"
+        phi(s) or phi(s, a); "state" and "state_action" are one-hot (tabular) features, as for
+        the other estimators. The learned reward is linear in them: w . phi. (There is no L2
+        penalty: the projection method fixes the reward's direction, not its scale.)
     max_iter : int, default 50
         Maximum number of policies computed.
     epsilon : float, default 1e-3
         Stop when ||mu_E - mu_bar|| <= epsilon.
+    verbose : bool, default False
+        Show progress (iteration and margin ||mu_E - mu_bar||).
 
     Attributes
     ----------
@@ -62,14 +68,37 @@ class FeatureMatchingIRL:
     n_iter_ : int
     """
 
-    def __init__(self, features: np.ndarray, max_iter: int = 50, epsilon: float = 1e-3) -> None:
+    def __init__(self, features: Any = "state", max_iter: int = 50, epsilon: float = 1e-3,
+                 verbose: bool = False) -> None:
         self.features = features
         self.max_iter = max_iter
         self.epsilon = epsilon
+        self.verbose = verbose
+
+    def _feature_array(self, mdp: FiniteMDP) -> np.ndarray:
+        """phi as a float64 array (S, F) or (S, A, F) from any accepted feature spec."""
+        S, A = mdp.shape
+        f = self.features
+        if isinstance(f, str):
+            if f == "state":
+                return np.eye(S)
+            if f == "state_action":
+                return np.eye(S * A).reshape(S, A, S * A)
+            raise MDPValidationError(
+                f"The 'features' parameter of FeatureMatchingIRL must be 'state', "
+                f"'state_action', a LinearReward or an array (S, F) / (S, A, F). Got {f!r}.")
+        if isinstance(f, LinearReward):
+            return np.asarray(f.features, dtype=np.float64)
+        arr = np.asarray(f)
+        if not (np.issubdtype(arr.dtype, np.number) and arr.dtype != bool):
+            raise MDPValidationError(
+                f"The 'features' parameter of FeatureMatchingIRL must be numeric; got dtype "
+                f"{arr.dtype}.")
+        return arr.astype(np.float64)
 
     def fit(self, mdp: FiniteMDP, demonstrations: Any) -> FeatureMatchingIRL:
         """Run the projection method on ``demonstrations`` in ``mdp``; returns self."""
-        phi = np.asarray(self.features, dtype=np.float64)
+        phi = self._feature_array(mdp)
         S, A = mdp.shape
         if phi.ndim not in (2, 3) or phi.shape[0] != S or (phi.ndim == 3 and phi.shape[1] != A):
             raise MDPValidationError(
@@ -91,13 +120,36 @@ class FeatureMatchingIRL:
         shape = (mdp.horizon, S, A) if mdp.horizon is not None else (S, A)
         policies = [np.full(shape, 1.0 / A)]
         rhos = [visitation(policies[0])]
+        margins: list[float] = []
+        bar = ProgressBar(self.max_iter, bool(self.verbose), label="feature matching",
+                          fields={"margin": ("margin {task.fields[margin]:.3g}", float("nan"))})
+        with bar:
+            w, mu_bar, lam = self._project(mdp, phi_sa, mu_e, visitation, policies, rhos,
+                                           margins, bar)
+        self.weights_ = w
+        self.reward_ = phi_sa @ w
+        self.expert_feature_counts_ = mu_e
+        self.feature_counts_ = mu_bar
+        self.policies_ = policies
+        self.mixture_weights_ = lam
+        self.policy_ = _mixture_policy(mdp, policies, lam, p0)
+        self.margins_ = margins
+        self.n_iter_ = len(margins)
+        return self
+
+    def _project(self, mdp, phi_sa, mu_e, visitation, policies, rhos, margins, bar):
+        """The projection iterations; appends to ``policies``, ``rhos``, ``margins``.
+
+        Returns (w, mu_bar, lam): the last reward weights, the mixture's feature expectations
+        and the convex weights of ``policies``.
+        """
         lam = np.array([1.0])
         mu_bar = np.tensordot(rhos[0], phi_sa, axes=2)
-        margins: list[float] = []
         w = mu_e - mu_bar
-        for _ in range(self.max_iter):
+        for i in range(self.max_iter):
             w = mu_e - mu_bar
             margins.append(float(np.linalg.norm(w)))
+            bar.advance(i + 1, margin=margins[-1])
             if margins[-1] <= self.epsilon:
                 break
             pi = soft_backward(mdp.replace(reward=phi_sa @ w), temperature=0.0).policy
@@ -112,16 +164,7 @@ class FeatureMatchingIRL:
             lam = np.append((1.0 - beta) * lam, beta)
             policies.append(pi)
             rhos.append(rho)
-        self.weights_ = w
-        self.reward_ = phi_sa @ w
-        self.expert_feature_counts_ = mu_e
-        self.feature_counts_ = mu_bar
-        self.policies_ = policies
-        self.mixture_weights_ = lam
-        self.policy_ = _mixture_policy(mdp, policies, lam, p0)
-        self.margins_ = margins
-        self.n_iter_ = len(margins)
-        return self
+        return w, mu_bar, lam
 
 
 def _mixture_policy(

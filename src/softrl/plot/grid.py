@@ -47,13 +47,19 @@ def plot_grid_values(
     annotate: bool = False,
     colorbar: bool = True,
 ):
-    """Heatmap of ``values`` (S,) on the grid; arrows of length pi(a|s) for ``policy`` (S, A).
+    """Heatmap of ``values`` (S,) on the grid; arrows of length pi(a|s) for ``policy``.
+
+    ``policy`` may be stochastic, (S, A) (or (H, S, A): the first step is drawn), or
+    deterministic, an integer action per state (S,) as ``value_iteration`` returns; for a
+    GridWorld the number of actions is read from its MDP.
 
     Returns the matplotlib Axes.
     """
     import matplotlib.pyplot as plt
 
     values = np.asarray(values, dtype=np.float64)
+    if policy is not None:
+        policy = _as_stochastic(policy, world)
     layout = grid_layout(world, n_actions=4 if policy is None else np.shape(policy)[-1])
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
@@ -99,3 +105,21 @@ def plot_state_marginals(
         plot_grid_values(world, state_marginals[t], ax=ax, cmap="magma", colorbar=False,
                          title=f"{title}, t={t}")  # fmt: skip
     return axes
+
+
+def _as_stochastic(policy: np.ndarray, world: GridWorld | tuple[int, int]) -> np.ndarray:
+    """(S, A) probabilities from an (S,) integer policy, an (S, A) or an (H, S, A) one."""
+    pi = np.asarray(policy)
+    if pi.ndim == 3:
+        return pi[0].astype(np.float64)
+    if pi.ndim == 1:
+        if not np.issubdtype(pi.dtype, np.integer):
+            raise ValueError("policy: a 1-D policy must hold integer actions (S,); got dtype "
+                             f"{pi.dtype}. Pass probabilities as (S, A).")
+        n_actions = world.mdp.n_actions if hasattr(world, "mdp") else int(pi.max()) + 1
+        n_actions = max(n_actions, 4)
+        if pi.min() < 0 or pi.max() >= n_actions:
+            raise ValueError(f"policy: actions must lie in [0, {n_actions}); got "
+                             f"[{pi.min()}, {pi.max()}]")
+        return np.eye(n_actions)[pi]
+    return pi.astype(np.float64)
