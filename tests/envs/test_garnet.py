@@ -78,7 +78,7 @@ def test_reward_kinds():
         ({"branching": 0}, "branching"),
         ({"reward": "cauchy"}, "reward"),
         ({"concentration": 0.0}, "concentration"),
-        ({"gamma": 0.0}, "gamma"),
+        ({"gamma": -0.1}, "gamma"),
     ],
 )
 def test_bad_arguments(kwargs: dict, match: str):

@@ -65,7 +65,7 @@ def test_errors_are_value_errors_and_name_the_field():
         (dict(initial=[0.5, 0.5]), "initial"),
         (dict(initial=[0.5, 0.6, -0.1]), "initial"),
         (dict(initial=[0.2, 0.2, 0.2]), "initial"),
-        (dict(gamma=0.0), "gamma"),
+        (dict(gamma=-0.1), "gamma"),
         (dict(gamma=1.5), "gamma"),
         (dict(horizon=-1), "horizon"),
         (dict(horizon=2.5), "horizon"),

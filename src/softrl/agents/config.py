@@ -9,89 +9,14 @@ arguments, suggests names for typos and checks every field.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from dataclasses import dataclass
-from numbers import Integral, Real
 from typing import Any, ClassVar, TypeVar
 
 import torch
 
+from softrl.validation import Interval, StrOptions, check_names, check_params
+
 __all__ = ["AgentConfig", "Interval", "NonNegInt", "PositiveInt", "StrOptions", "make_config"]
-
-
-class Interval:
-    """Numbers of ``type_`` (int or float; bools excluded, NaN excluded) in an interval."""
-
-    def __init__(self, type_: type, left: float | None, right: float | None, *,
-                 closed: str = "both") -> None:
-        self.type, self.left, self.right, self.closed = type_, left, right, closed
-
-    def is_satisfied_by(self, v: Any) -> bool:
-        if isinstance(v, bool) or not isinstance(v, Integral if self.type is int else Real):
-            return False
-        if v != v:  # NaN
-            return False
-        lo_in = self.closed in ("left", "both")
-        hi_in = self.closed in ("right", "both")
-        lo = self.left is None or (v >= self.left if lo_in else v > self.left)
-        hi = self.right is None or (v <= self.right if hi_in else v < self.right)
-        return lo and hi
-
-    def __str__(self) -> str:
-        lb = "[" if self.closed in ("left", "both") and self.left is not None else "("
-        rb = "]" if self.closed in ("right", "both") and self.right is not None else ")"
-        left = "-inf" if self.left is None else self.left
-        right = "inf" if self.right is None else self.right
-        kind = "an int" if self.type is int else "a float"
-        return f"{kind} in the range {lb}{left}, {right}{rb}"
-
-
-class StrOptions:
-    """One of a set of strings."""
-
-    def __init__(self, options: set[str]) -> None:
-        self.options = set(options)
-
-    def is_satisfied_by(self, v: Any) -> bool:
-        return isinstance(v, str) and v in self.options
-
-    def __str__(self) -> str:
-        return "a str among " + ", ".join(map(repr, sorted(self.options)))
-
-
-def _satisfied(constraint: Any, value: Any) -> bool:
-    if constraint is None:
-        return value is None
-    if isinstance(constraint, type):
-        return isinstance(value, constraint)
-    return constraint.is_satisfied_by(value)
-
-
-def _describe(constraint: Any) -> str:
-    if constraint is None:
-        return "None"
-    return f"an instance of {constraint.__name__}" if isinstance(constraint, type) \
-        else str(constraint)
-
-
-def check_params(owner: str, params: dict[str, Any], constraints: dict[str, list[Any]]) -> None:
-    """Raise ValueError in scikit-learn's form for the first parameter no constraint admits."""
-    for name, options in constraints.items():
-        value = params[name]
-        if not any(_satisfied(c, value) for c in options):
-            allowed = " or ".join(_describe(c) for c in options)
-            raise ValueError(f"The {name!r} parameter of {owner} must be {allowed}. "
-                             f"Got {value!r} instead.")
-
-
-def check_names(owner: str, given: Any, valid: list[str], what: str = "parameter") -> None:
-    """Raise ValueError with close matches for a name that is not in ``valid``."""
-    for name in given:
-        if name not in valid:
-            close = difflib.get_close_matches(name, valid, n=3)
-            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise ValueError(f"{owner} has no {what} {name!r}.{hint} "
-                             f"Valid names: {', '.join(valid)}.")
 
 
 PositiveInt = Interval(int, 1, None, closed="left")

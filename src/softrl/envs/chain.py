@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from softrl.envs._checks import check_int, check_probability, check_real
 from softrl.mdp.finite import FiniteMDP
+from softrl.mdp.validation import MDPValidationError
+from softrl.validation import PROBABILITY, REAL, Interval, check_scalar
 
 __all__ = ["CHAIN_ACTIONS", "chain"]
 
@@ -56,10 +57,10 @@ def chain(
     >>> mdp.shape, mdp.reward[4].tolist(), mdp.reward[0].tolist()
     ((5, 2), [10.0, 2.0], [0.0, 2.0])
     """
-    n = check_int(n, "n", low=2)
-    slip = check_probability(slip, "slip")
-    small_reward = check_real(small_reward, "small_reward")
-    big_reward = check_real(big_reward, "big_reward")
+    n = check_scalar(n, "n", Interval(int, 2, None), error=MDPValidationError)
+    slip = check_scalar(slip, "slip", PROBABILITY, error=MDPValidationError)
+    small_reward = check_scalar(small_reward, "small_reward", REAL, error=MDPValidationError)
+    big_reward = check_scalar(big_reward, "big_reward", REAL, error=MDPValidationError)
     states = np.arange(n)
     forward_to = np.minimum(states + 1, n - 1)
     forward_r = np.where(states == n - 1, big_reward, 0.0)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from softrl.envs._checks import check_int, check_real
 from softrl.mdp.finite import FiniteMDP
 from softrl.mdp.validation import MDPValidationError
+from softrl.validation import POSITIVE_INT, REAL, check_scalar
 
 __all__ = ["garnet"]
 
@@ -72,14 +72,14 @@ def garnet(
     >>> mdp.shape, mdp.transitions.nnz
     ((100, 4), 1200)
     """
-    n_states = check_int(n_states, "n_states")
-    n_actions = check_int(n_actions, "n_actions")
-    branching = check_int(branching, "branching")
+    n_states = check_scalar(n_states, "n_states", POSITIVE_INT, error=MDPValidationError)
+    n_actions = check_scalar(n_actions, "n_actions", POSITIVE_INT, error=MDPValidationError)
+    branching = check_scalar(branching, "branching", POSITIVE_INT, error=MDPValidationError)
     if branching > n_states:
         raise MDPValidationError(
             f"branching: must lie in [1, n_states={n_states}], got {branching}."
         )
-    concentration = check_real(concentration, "concentration")
+    concentration = check_scalar(concentration, "concentration", REAL, error=MDPValidationError)
     if concentration <= 0:
         raise MDPValidationError(f"concentration: must be > 0, got {concentration!r}.")
     if isinstance(reward, str) and reward not in _REWARD_KINDS:

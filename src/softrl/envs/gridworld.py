@@ -10,9 +10,9 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 
-from softrl.envs._checks import check_int, check_probability, check_real
 from softrl.mdp.finite import FiniteMDP
 from softrl.mdp.validation import MDPValidationError
+from softrl.validation import POSITIVE_INT, PROBABILITY, REAL, Interval, check_scalar
 
 __all__ = ["ACTION_DELTAS", "ACTION_NAMES", "SYMBOLS", "GridWorld", "cliff_walk", "gridworld"]
 
@@ -293,8 +293,8 @@ def gridworld(
     >>> world.mdp.shape, float(world.mdp.reward[15, 0])
     ((16, 5), 1.0)
     """
-    n = check_int(n, "n")
-    m = n if m is None else check_int(m, "m")
+    n = check_scalar(n, "n", POSITIVE_INT, error=MDPValidationError)
+    m = n if m is None else check_scalar(m, "m", POSITIVE_INT, error=MDPValidationError)
     chars = np.full((n, m), ".", dtype="<U1")
     if start is not None:
         chars[_check_cell(start, (n, m), "start")] = "S"
@@ -354,8 +354,8 @@ def cliff_walk(
     >>> cliff_walk().mdp.shape
     (38, 4)
     """
-    n_rows = check_int(n_rows, "n_rows", low=2)
-    n_cols = check_int(n_cols, "n_cols", low=3)
+    n_rows = check_scalar(n_rows, "n_rows", Interval(int, 2, None), error=MDPValidationError)
+    n_cols = check_scalar(n_cols, "n_cols", Interval(int, 3, None), error=MDPValidationError)
     chars = np.full((n_rows, n_cols), ".", dtype="<U1")
     chars[-1, 0], chars[-1, -1] = "S", "G"
     chars[-1, 1:-1] = "C"
@@ -428,19 +428,19 @@ def _build(
     reward: np.ndarray | None,
 ) -> GridWorld:
     """Vectorized construction of the gridworld MDP from a char array (rows, cols)."""
-    slip = check_probability(slip, "slip")
-    if check_int(n_actions, "n_actions") not in (4, 5):
+    slip = check_scalar(slip, "slip", PROBABILITY, error=MDPValidationError)
+    if check_scalar(n_actions, "n_actions", POSITIVE_INT, error=MDPValidationError) not in (4, 5):
         raise MDPValidationError(
             f"n_actions: must be 4 (north, south, east, west) or 5 (adds stay), got {n_actions!r}."
         )
     n_actions = int(n_actions)
-    step_reward = check_real(step_reward, "step_reward")
+    step_reward = check_scalar(step_reward, "step_reward", REAL, error=MDPValidationError)
     cell_reward = {
         "S": step_reward,
         ".": step_reward,
-        "G": check_real(goal_reward, "goal_reward"),
-        "T": check_real(trap_reward, "trap_reward"),
-        "C": check_real(cliff_reward, "cliff_reward"),
+        "G": check_scalar(goal_reward, "goal_reward", REAL, error=MDPValidationError),
+        "T": check_scalar(trap_reward, "trap_reward", REAL, error=MDPValidationError),
+        "C": check_scalar(cliff_reward, "cliff_reward", REAL, error=MDPValidationError),
         "#": 0.0,
     }
     n_rows, n_cols = chars.shape

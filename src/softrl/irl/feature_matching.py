@@ -22,11 +22,11 @@ import numpy as np
 
 from softrl.inference import soft_backward
 from softrl.inference.forward import occupancy, policy_marginals
-from softrl.irl._validation import check_nonnegative_float, check_positive_int
 from softrl.irl.demonstrations import as_demonstrations
 from softrl.irl.rewards import LinearReward
 from softrl.mdp import FiniteMDP, MDPValidationError
 from softrl.progress import ProgressBar
+from softrl.validation import POSITIVE_INT, Interval, check_scalar
 
 __all__ = ["FeatureMatchingIRL"]
 
@@ -105,8 +105,9 @@ class FeatureMatchingIRL:
                 f"The 'features' parameter of FeatureMatchingIRL must be (S, F) or (S, A, F) "
                 f"with (S, A) = {mdp.shape}. Got shape {phi.shape} instead."
             )
-        check_positive_int(self.max_iter, "max_iter", "FeatureMatchingIRL")
-        check_nonnegative_float(self.epsilon, "epsilon", "FeatureMatchingIRL")
+        owner, err = "FeatureMatchingIRL", MDPValidationError
+        check_scalar(self.max_iter, "max_iter", POSITIVE_INT, owner, err)
+        check_scalar(self.epsilon, "epsilon", Interval(float, 0, None), owner, err)
         demos = as_demonstrations(demonstrations, mdp)
         p0 = demos.initial_distribution(S)
         phi_sa = np.broadcast_to(phi[:, None, :], (S, A, phi.shape[-1])) if phi.ndim == 2 else phi

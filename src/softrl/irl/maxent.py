@@ -37,7 +37,6 @@ import scipy.optimize as so
 import torch
 
 from softrl.inference import SoftSolution
-from softrl.irl._validation import check_nonnegative_float, check_positive_int
 from softrl.irl.demonstrations import Demonstrations, as_demonstrations
 from softrl.irl.objective import (
     IRLEvaluation,
@@ -45,10 +44,12 @@ from softrl.irl.objective import (
     check_objective,
     demo_stats,
     irl_objective,
+    occupancy_stats,
 )
 from softrl.irl.rewards import RewardModel, TabularReward
 from softrl.mdp import FiniteMDP, MDPValidationError, check_random_state
 from softrl.progress import ProgressBar
+from softrl.validation import POSITIVE_INT, Interval, check_scalar
 
 __all__ = ["SoftIRL", "MaxEntIRL", "MaxCausalEntIRL"]
 
@@ -159,8 +160,9 @@ class SoftIRL:
             ("tol", True),
             ("learning_rate", True),
         ):
-            check_nonnegative_float(getattr(self, name), name, owner, strict)
-        check_positive_int(self.max_iter, "max_iter", owner)
+            check_scalar(getattr(self, name), name, Interval(
+                float, 0, None, closed="neither" if strict else "left"), owner, MDPValidationError)
+        check_scalar(self.max_iter, "max_iter", POSITIVE_INT, owner, MDPValidationError)
         model = self.reward_model
         if model == "state":
             model = TabularReward(mdp.n_states)
@@ -190,15 +192,25 @@ class SoftIRL:
         ----------
         mdp : FiniteMDP
             Known dynamics, p(s_0), gamma and horizon (its reward is not used).
-        demonstrations : any format accepted by :func:`~softrl.irl.as_demonstrations`
+        demonstrations : any format accepted by :func:`~softrl.irl.as_demonstrations`, or an
+            occupancy measure (a float array, as ``imitation``'s ``MCEIRL`` takes):
+            E(s, a) = sum_t gamma^t p(s_t = s, a_t = a), shape (S, A), for an infinite
+            horizon; gamma^t p(s_t, a_t) per step, shape (H, S, A), for a finite one; or a state
+            visitation (S,) with a state-only reward and ``objective="dual"``. The start
+            distribution is then the MDP's.
 
         Returns
         -------
         self
         """
         model, objective, optimizer = self._check_params(mdp)
-        demos = as_demonstrations(demonstrations, mdp)
-        stats = demo_stats(mdp, demos)
+        if isinstance(demonstrations, np.ndarray) and demonstrations.dtype.kind == "f":
+            demos = None
+            stats = occupancy_stats(mdp, demonstrations,
+                                    allow_states=model.state_only and objective == "dual")
+        else:
+            demos = as_demonstrations(demonstrations, mdp)
+            stats = demo_stats(mdp, demos)
         rng = check_random_state(self.seed)
         theta0 = model.init_params(rng)
         n_actions = mdp.n_actions
@@ -241,7 +253,7 @@ class SoftIRL:
         self.policy_ = ev.policy
         self.objective_ = ev.value
         self.n_iter_ = len(self.history_["objective"]) - 1
-        self.demonstrations_: Demonstrations = demos
+        self.demonstrations_: Demonstrations | None = demos  # None for an occupancy input
         self.gamma_ = mdp.gamma
         return self
 

@@ -62,7 +62,8 @@ from softrl.irl._likelihood_pass import likelihood_forward
 from softrl.irl.demonstrations import Demonstrations
 from softrl.mdp import FiniteMDP, MDPValidationError
 
-__all__ = ["Objective", "DemoStats", "IRLEvaluation", "demo_stats", "irl_objective"]
+__all__ = ["Objective", "DemoStats", "IRLEvaluation", "demo_stats", "irl_objective",
+           "occupancy_stats"]
 
 Objective = Literal["likelihood", "dual", "trajectory"]
 
@@ -94,6 +95,50 @@ def demo_stats(mdp: FiniteMDP, demos: Demonstrations) -> DemoStats:
     """Discounted counts of ``demos`` on the time axis of ``mdp`` (finite or infinite horizon)."""
     counts = demos.counts(mdp.n_states, mdp.n_actions, mdp.gamma, horizon=mdp.horizon)
     return DemoStats(counts, demos.initial_distribution(mdp.n_states), mdp.gamma)
+
+
+def occupancy_stats(mdp: FiniteMDP, occupancy: np.ndarray, allow_states: bool = False
+                    ) -> DemoStats:
+    """Demonstration statistics from an expert occupancy measure instead of sampled demos.
+
+    Parameters
+    ----------
+    occupancy : float array
+        (S, A): E(s, a) = sum_t gamma^t p(s_t = s, a_t = a) (infinite horizon); (H, S, A):
+        gamma^t p(s_t, a_t) per step (finite horizon); (S,): a state visitation, only with
+        ``allow_states`` (a state-only reward under the dual objective, which sees the counts
+        summed over actions).
+    allow_states : bool
+        Accept (S,).
+
+    Returns
+    -------
+    DemoStats
+        With the MDP's start distribution.
+    """
+    from softrl.irl.demonstrations import DemonstrationError
+    from softrl.validation import as_float_array
+
+    E = as_float_array(occupancy, "demonstrations", DemonstrationError)
+    S, A = mdp.shape
+    shapes = [(S, A)] if mdp.horizon is None else [(mdp.horizon, S, A)]
+    if allow_states:
+        shapes.append((S,))
+    if E.shape not in shapes:
+        raise DemonstrationError(
+            f"demonstrations: an occupancy measure for this MDP must have shape "
+            f"{' or '.join(map(str, shapes))}; got {E.shape}"
+            + ("" if allow_states else " (a state visitation (S,) needs a state-only reward "
+               "and objective='dual')") + "."
+        )
+    if (E < 0).any():
+        raise DemonstrationError("demonstrations: an occupancy measure must be >= 0.")
+    if E.ndim == 1:  # the dual with a state-only reward only sees sum_a E(s, a)
+        E = np.concatenate([E[:, None], np.zeros((S, A - 1))], axis=1)
+        if mdp.horizon is not None:
+            raise DemonstrationError("demonstrations: a state visitation (S,) needs an "
+                                     "infinite-horizon MDP; give (H, S, A) per-step counts.")
+    return DemoStats(E, np.asarray(mdp.initial, dtype=np.float64), mdp.gamma)
 
 
 @dataclass(frozen=True)

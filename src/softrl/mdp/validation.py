@@ -7,6 +7,8 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
+from softrl.validation import as_float_array
+
 __all__ = [
     "MDPValidationError",
     "as_transition_matrix",
@@ -28,17 +30,7 @@ class MDPValidationError(ValueError):
 
 
 def _finite_float_array(x, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise MDPValidationError(f"{name}: cannot convert to a float array ({exc}).") from None
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise MDPValidationError(
-            f"{name}: entry {idx} is {arr[idx]}; every entry must be finite (no NaN or inf)."
-        )
-    return arr
+    return as_float_array(x, name, MDPValidationError)
 
 
 def as_transition_matrix(P, n_actions: int | None) -> tuple[sp.csr_matrix, int, int]:
@@ -162,9 +154,10 @@ def check_terminal(terminal, n_states: int) -> np.ndarray:
 
 
 def check_discount(gamma) -> float:
-    """gamma must be a real number in (0, 1]."""
-    if not isinstance(gamma, numbers.Real) or not (0.0 < float(gamma) <= 1.0):
-        raise MDPValidationError(f"gamma: must be a float in (0, 1], got {gamma!r}.")
+    """gamma must be a real number in [0, 1] (0: myopic, only the next reward counts)."""
+    if (isinstance(gamma, bool) or not isinstance(gamma, numbers.Real)
+            or not (0.0 <= float(gamma) <= 1.0)):
+        raise MDPValidationError(f"gamma: must be a float in [0, 1], got {gamma!r}.")
     return float(gamma)
 
 
