@@ -3,8 +3,8 @@
 
 import numpy as np
 import pytest
-from mdp_factories import make_random_mdp
 
+from mdp_factories import make_random_mdp
 from softrl.inference import occupancy, soft_backward
 from softrl.mdp import FiniteMDP, MDPValidationError
 from softrl.planning import policy_evaluation, value_iteration

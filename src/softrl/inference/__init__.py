@@ -1,12 +1,7 @@
 """Exact inference in the optimality-variable model p(O_t|s_t,a_t) = exp(r(s_t,a_t)/T)."""
 
-from softrl.inference.backward import (
-    SoftSolution,
-    fold_action_prior,
-    log_policy_from_q,
-    soft_backward,
-    soft_bellman_step,
-)
+from softrl.inference.backward import fold_action_prior, soft_backward, soft_bellman_step
+from softrl.inference.solution import SoftSolution, log_policy_from_q
 
 __all__ = [
     "SoftSolution",

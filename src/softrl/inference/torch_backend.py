@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from softrl._numerics import TINY
-from softrl.inference.backward import Backup, SoftSolution, warn_not_converged
+from softrl.inference.solution import Backup, SoftSolution, warn_not_converged
 from softrl.mdp.finite import FiniteMDP
 
 __all__ = ["TorchMDP", "soft_bellman_step_torch", "soft_backward_torch"]
