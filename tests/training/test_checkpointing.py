@@ -23,7 +23,8 @@ def test_round_trip(tmp_path) -> None:
 
 def test_overwrite_and_run_pointer(tmp_path) -> None:
     for step in (10, 20, 30):
-        save_run_checkpoint(tmp_path, step, {}, {"s": {"v": torch.tensor(step)}}, {"kind": "X"})
+        save_run_checkpoint(tmp_path / "checkpoints", step, {}, {"s": {"v": torch.tensor(step)}},
+                            {"kind": "X"})
     assert [p.name for p in resolve_checkpoint(tmp_path)] == ["step_000000030", "step_000000020"]
     assert sorted(p.name for p in (tmp_path / "checkpoints").glob("step_*")) == [
         "step_000000020", "step_000000030"]

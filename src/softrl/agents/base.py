@@ -51,7 +51,7 @@ from softrl.training.checkpoint import (
     CheckpointError,
     load_checkpoint,
     save_checkpoint,
-    save_step_checkpoint,
+    save_run_checkpoint,
 )
 from softrl.training.envs import (
     env_spec_of,
@@ -360,7 +360,7 @@ class Agent:
                 raise ValueError("checkpoint() needs a run_dir or a path; use save(path) for a "
                                  "single snapshot")
             path = self.run_dir / CHECKPOINTS_DIR
-        return save_step_checkpoint(path, self.num_steps, dataclasses.asdict(self.config),
+        return save_run_checkpoint(path, self.num_steps, dataclasses.asdict(self.config),
                                    self._states(include_buffer), self._meta(), keep=keep)
 
     @classmethod

@@ -44,6 +44,12 @@ class AgentConfig:
     """Episodes per evaluation during learn."""
     checkpoint_every: int = 10_000
     """Environment steps between checkpoints when the agent has a run_dir (0: never)."""
+    learning_rate: float = 3e-4
+    """Adam step size."""
+    gamma: float = 0.99
+    """Discount factor in [0, 1]."""
+    hidden_sizes: tuple[int, ...] = (256, 256)
+    """Hidden layer widths of every network."""
 
     _constraints: ClassVar[dict[str, list[Any]]] = {
         "n_envs": [PositiveInt],
@@ -54,6 +60,9 @@ class AgentConfig:
         "eval_every": [NonNegInt],
         "eval_episodes": [PositiveInt],
         "checkpoint_every": [NonNegInt],
+        "learning_rate": [Interval(float, 0, None, closed="neither")],
+        "gamma": [Interval(float, 0, 1, closed="both")],
+        "hidden_sizes": [tuple],
     }
 
     def validate(self, owner: str) -> None:
@@ -67,6 +76,12 @@ class AgentConfig:
         except (RuntimeError, TypeError) as err:
             raise ValueError(f"The 'device' parameter of {owner} must be a torch device such as "
                              f"'cpu' or 'cuda'. Got {self.device!r} instead.") from err
+        if not self.hidden_sizes or any(
+            isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.hidden_sizes
+        ):
+            raise ValueError(f"The 'hidden_sizes' parameter of {owner} must be a non-empty "
+                             f"tuple of integers >= 1, e.g. (256, 256). Got "
+                             f"{self.hidden_sizes!r} instead.")
         if torch.device(self.device).type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"The 'device' parameter of {owner} is {self.device!r}, but CUDA "
                              "is not available on this machine; use device='cpu'.")

@@ -31,14 +31,10 @@ __all__ = ["OffPolicyAgent", "OffPolicyConfig"]
 class OffPolicyConfig(AgentConfig):
     """Hyperparameters of every off-policy agent (defaults: Stable-Baselines3's)."""
 
-    learning_rate: float = 3e-4
-    """Adam step size."""
     buffer_size: int = 1_000_000
     """Replay buffer capacity in transitions."""
     batch_size: int = 256
     """Transitions per gradient step."""
-    gamma: float = 0.99
-    """Discount factor in [0, 1]."""
     tau: float = 0.005
     """Polyak coefficient of the target networks, in (0, 1]."""
     learning_starts: int = 100
@@ -49,30 +45,19 @@ class OffPolicyConfig(AgentConfig):
     """Gradient steps per training phase."""
     target_update_interval: int = 1
     """Gradient steps between target-network updates."""
-    hidden_sizes: tuple[int, ...] = (256, 256)
-    """Hidden layer widths of every network."""
 
     _constraints: ClassVar[dict[str, list[Any]]] = {
-        "learning_rate": [Interval(float, 0, None, closed="neither")],
         "buffer_size": [PositiveInt],
         "batch_size": [PositiveInt],
-        "gamma": [Interval(float, 0, 1, closed="both")],
         "tau": [Interval(float, 0, 1, closed="right")],
         "learning_starts": [NonNegInt],
         "train_freq": [PositiveInt],
         "gradient_steps": [PositiveInt],
         "target_update_interval": [PositiveInt],
-        "hidden_sizes": [tuple],
     }
 
     def validate(self, owner: str) -> None:
         super().validate(owner)
-        if not self.hidden_sizes or any(
-            isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.hidden_sizes
-        ):
-            raise ValueError(f"The 'hidden_sizes' parameter of {owner} must be a non-empty "
-                             f"tuple of integers >= 1, e.g. (256, 256). Got "
-                             f"{self.hidden_sizes!r} instead.")
         if self.batch_size > self.buffer_size:
             raise ValueError(f"The 'batch_size' parameter of {owner} must be <= buffer_size "
                              f"({self.buffer_size}). Got {self.batch_size!r} instead.")

@@ -29,31 +29,24 @@ __all__ = ["OnPolicyAgent", "OnPolicyConfig"]
 class OnPolicyConfig(AgentConfig):
     """Hyperparameters of every on-policy agent."""
 
-    learning_rate: float = 3e-4
-    """Adam step size."""
     n_steps: int = 128
     """Steps per env copy in one rollout."""
     n_epochs: int = 4
     """Passes over each rollout."""
     batch_size: int = 64
     """Minibatch size (steps) within an epoch."""
-    gamma: float = 0.99
-    """Discount factor in [0, 1]."""
     gae_lambda: float = 0.95
     """GAE lambda in [0, 1] (1: Monte-Carlo returns, 0: one-step TD)."""
     hidden_sizes: tuple[int, ...] = (64, 64)
     """Hidden layer widths of every network."""
     max_grad_norm: float = 0.5
-    """Gradient-norm clip per update (inf: no clipping)."""
+    """Gradient-norm clip per update, for agents that clip (a large value disables it)."""
 
     _constraints: ClassVar[dict[str, list[Any]]] = {
-        "learning_rate": [Interval(float, 0, None, closed="neither")],
         "n_steps": [PositiveInt],
         "n_epochs": [PositiveInt],
         "batch_size": [PositiveInt],
-        "gamma": [Interval(float, 0, 1, closed="both")],
         "gae_lambda": [Interval(float, 0, 1, closed="both")],
-        "hidden_sizes": [tuple],
         "max_grad_norm": [Interval(float, 0, None, closed="neither")],
     }
 

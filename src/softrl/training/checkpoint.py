@@ -140,18 +140,6 @@ def save_checkpoint(
 
 
 def save_run_checkpoint(
-    run_dir: str | os.PathLike,
-    step: int,
-    config: dict[str, Any],
-    states: dict[str, Any],
-    meta: dict[str, Any],
-    keep: int = 2,
-) -> Path:
-    """Write ``RUN_DIR/checkpoints/step_{step:09d}`` (see :func:`save_step_checkpoint`)."""
-    return save_step_checkpoint(Path(run_dir) / CHECKPOINTS_DIR, step, config, states, meta, keep)
-
-
-def save_step_checkpoint(
     root: str | os.PathLike,
     step: int,
     config: dict[str, Any],
@@ -161,7 +149,9 @@ def save_step_checkpoint(
 ) -> Path:
     """Write ``ROOT/step_{step:09d}``, point ``ROOT/latest`` at it, keep the last ``keep``.
 
-    Only directories that are softrl checkpoints named ``step_*`` are ever removed.
+    ``ROOT`` is a run's ``checkpoints`` directory (``RUN_DIR/checkpoints``) or any folder of
+    step checkpoints. Only directories that are softrl checkpoints named ``step_*`` are ever
+    removed.
     """
     root = Path(root)
     if root.exists() and not root.is_dir():
