@@ -156,3 +156,23 @@ def test_same_seed_same_numbers(name) -> None:
         warnings.simplefilter("error")
         a, b = ZOO[name](seed=7).learn(130), ZOO[name](seed=7).learn(130)
     assert same_params(a, b)
+
+
+class _NaNAfter(gym.Wrapper):
+    """Returns a NaN observation at the 7th step."""
+
+    def reset(self, **kwargs):
+        self.t = 0
+        return self.env.reset(**kwargs)
+
+    def step(self, action):
+        self.t += 1
+        obs, r, term, trunc, info = self.env.step(action)
+        return (obs * np.nan if self.t == 7 else obs), r, term, trunc, info
+
+
+@pytest.mark.parametrize("name", AGENTS)
+def test_nan_from_the_env_stops_training_naming_the_step(name) -> None:
+    agent = ZOO[name](seed=0, env=_NaNAfter(gym.make(TOY_ID)))
+    with pytest.raises(ValueError, match="NaN or inf at vector step 7"):
+        agent.learn(100)

@@ -66,6 +66,7 @@ class Collector:
         self.returns = np.zeros(self.n_envs)
         self.lengths = np.zeros(self.n_envs, dtype=np.int64)
         self._skip = np.zeros(self.n_envs, dtype=bool)
+        self.steps = 0  # vector steps taken (for error messages)
 
     def observations(self, rng: np.random.Generator) -> np.ndarray:
         """The current observations s_t, (N, *obs_shape); resets the envs on first use with
@@ -85,6 +86,8 @@ class Collector:
         next_obs, rewards, terminated, truncated, infos = self.envs.step(actions)
         terminated, truncated = np.asarray(terminated), np.asarray(truncated)
         rewards = np.asarray(rewards)
+        self.steps += 1
+        _check_finite(next_obs, rewards, self.steps)
         done = np.logical_or(terminated, truncated)
         # Same-step autoreset: next_obs of a finished copy is already the next episode's first
         # observation; the real s' is in infos["final_obs"].
@@ -161,3 +164,16 @@ class Collector:
         if self.next_step_autoreset:  # a copy that ended waits for its reset step
             self.envs._autoreset_envs = self._skip.copy()  # noqa: SLF001 (SyncVectorEnv)
         self.obs = saved_obs
+
+
+def _check_finite(obs: Any, rewards: np.ndarray, step: int) -> None:
+    """Raise when an env returns NaN or inf (Stable-Baselines3's VecCheckNan, built in)."""
+    if not np.isfinite(rewards).all():
+        i = int(np.flatnonzero(~np.isfinite(rewards))[0])
+        raise ValueError(f"environment copy {i} returned the reward {rewards[i]} at vector step "
+                         f"{step}; rewards must be finite (check the env or its wrappers)")
+    arr = np.asarray(obs)
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        i = int(np.argwhere(~np.isfinite(arr.reshape(len(arr), -1)))[0][0])
+        raise ValueError(f"environment copy {i} returned an observation with NaN or inf at "
+                         f"vector step {step}; check the env (or normalize its observations)")
