@@ -12,7 +12,8 @@ from sac_fast import SMALL, TOY_ID
 from toy_agent import ToyAgent
 from toy_on_policy import ToyActorCritic
 
-from softrl.agents import SAC, Agent
+from softrl.agents import SAC, Agent, SoftQ
+from softrl.training.toy_env import POINT_MASS_DISCRETE_ID
 
 
 def _sac(**kw: Any) -> Agent:
@@ -32,6 +33,17 @@ def _toy_ac(**kw: Any) -> Agent:
     return ToyActorCritic(kw.pop("env", TOY_ID), **{"torch_threads": 1, "log_every": 50, **kw})
 
 
+def _softq(**kw: Any) -> Agent:
+    return SoftQ(kw.pop("env", POINT_MASS_DISCRETE_ID),
+                 **{"torch_threads": 1, "log_every": 50, "learning_starts": 50, "batch_size": 16,
+                    "train_freq": 1, "target_update_interval": 20, "hidden_sizes": (16,),
+                    "temperature": "auto", "double_q": True, "munchausen": 0.9, **kw})
+
+
 ZOO: dict[str, Callable[..., Agent]] = {
-    "sac": _sac, "sac_v_network": _sac_v, "toy": _toy, "toy_on_policy": _toy_ac}
-"""Name -> builder(**kwargs) of a small agent on a continuous toy env (point mass)."""
+    "sac": _sac, "sac_v_network": _sac_v, "toy": _toy, "toy_on_policy": _toy_ac,
+    "softq": _softq}
+"""Name -> builder(**kwargs) of a small agent on a point-mass toy env (1-D observations)."""
+
+ENV_IDS: dict[str, str] = {name: TOY_ID for name in ZOO} | {"softq": POINT_MASS_DISCRETE_ID}
+"""The env each builder uses by default (tests that wrap it make their own copy)."""

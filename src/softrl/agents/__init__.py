@@ -17,6 +17,7 @@ from softrl.agents.config import AgentConfig
 from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
 from softrl.agents.on_policy import OnPolicyAgent, OnPolicyConfig
 from softrl.agents.sac import SAC, SACConfig
+from softrl.agents.softq import SoftQ, SoftQConfig
 
 __all__ = [
     "AGENTS",
@@ -34,6 +35,8 @@ __all__ = [
     "OnPolicyConfig",
     "SAC",
     "SACConfig",
+    "SoftQ",
+    "SoftQConfig",
     "StopOnReward",
     "load_agent",
 ]

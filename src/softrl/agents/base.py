@@ -102,6 +102,8 @@ class Agent:
 
     kind: ClassVar[str] = ""
     config_class: ClassVar[type[AgentConfig]] = AgentConfig
+    default_env: ClassVar[str] = "Pendulum-v1"
+    """The env `softrl train KIND` uses when --env is not given."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -34,7 +34,7 @@ def _train_args(name: str, agent_cls: type[Agent]) -> type:
 
     @dataclass
     class TrainArgs:
-        env: str = "Pendulum-v1"
+        env: str = agent_cls.default_env
         """Gymnasium environment id ("module:Env-v0" imports module first)."""
         steps: int = 20_000
         """Total environment steps of the run (a resumed run trains up to this count)."""

@@ -11,6 +11,7 @@ from softrl.functional.sac import (
     temperature_loss,
     value_loss,
 )
+from softrl.functional.soft_q import boltzmann_log_policy, munchausen_bonus, soft_dqn_target
 from softrl.functional.soft_value import soft_value
 from softrl.functional.squashed_gaussian import (
     gaussian_log_prob,
@@ -21,11 +22,14 @@ from softrl.functional.squashed_gaussian import (
 
 __all__ = [
     "actor_loss",
+    "boltzmann_log_policy",
     "critic_loss",
     "gae",
+    "munchausen_bonus",
     "gaussian_log_prob",
     "polyak_update",
     "q_target_from_value",
+    "soft_dqn_target",
     "soft_q_target",
     "soft_v_target",
     "soft_value",

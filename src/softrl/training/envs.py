@@ -279,3 +279,28 @@ def check_continuous_spaces(
             "Use gymnasium.wrappers.FlattenObservation."
         )
     return int(np.prod(observation_space.shape)), int(np.prod(action_space.shape))
+
+
+def check_discrete_spaces(
+    action_space: gym.Space, observation_space: gym.Space, agent: str
+) -> tuple[int, int]:
+    """Validate a Discrete action space and a Box or Discrete observation space.
+
+    Returns
+    -------
+    (obs_dim, n_actions) : tuple of int
+        Flat observation size (one-hot size for Discrete observations) and number of actions.
+    """
+    if not isinstance(action_space, gym.spaces.Discrete):
+        raise ActionSpaceError(
+            f"{agent} needs a discrete (Discrete) action space; this environment has "
+            f"{action_space}. Use SAC for continuous (Box) actions."
+        )
+    if isinstance(observation_space, gym.spaces.Discrete):
+        return int(observation_space.n), int(action_space.n)
+    if not isinstance(observation_space, gym.spaces.Box):
+        raise ActionSpaceError(
+            f"{agent} needs a Box or Discrete observation space; got {observation_space}. "
+            "Use gymnasium.wrappers.FlattenObservation."
+        )
+    return int(np.prod(observation_space.shape)), int(action_space.n)

@@ -1,0 +1,172 @@
+"""Soft Q-learning for discrete actions ("soft DQN"; seed 002, Haarnoja et al. 2017).
+
+A Q network regressed on the soft Bellman target y = r + gamma * T log sum_a' exp(Qbar(s',a')/T)
+from a target network, acting with the Boltzmann policy pi(a|s) = exp((Q(s,a) - V(s)) / T).
+Options: the temperature fixed or learned toward a target entropy; double soft Q (the online
+network's Boltzmann policy, evaluated by the target network); the Munchausen term (Vieillard
+et al. 2020: add scale * clip(T log pi(a|s), clip_min, 0) to the reward). As T -> 0 it becomes
+DQN. The loop is :class:`OffPolicyAgent`'s; this file is the networks and the update.
+
+Example
+-------
+>>> from softrl.agents import SoftQ
+>>> SoftQ("CartPole-v1", temperature=0.01).learn(50_000)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import torch
+from torch import Tensor, nn
+
+from softrl import functional as F
+from softrl.agents.config import Interval, StrOptions
+from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
+from softrl.nn import DiscreteQNetwork
+from softrl.training.envs import check_discrete_spaces
+
+__all__ = ["SoftQ", "SoftQConfig"]
+
+
+@dataclass(frozen=True)
+class SoftQConfig(OffPolicyConfig):
+    """Hyperparameters of :class:`SoftQ` (defaults: Stable-Baselines3's DQN where it has one)."""
+
+    learning_rate: float = 1e-4
+    """Adam step size."""
+    buffer_size: int = 1_000_000
+    """Replay buffer capacity in transitions."""
+    batch_size: int = 32
+    """Transitions per gradient step."""
+    tau: float = 1.0
+    """Polyak coefficient of the target network (1: a hard copy)."""
+    train_freq: int = 4
+    """Vector env steps between training phases."""
+    target_update_interval: int = 2500
+    """Gradient steps between target-network updates."""
+    hidden_sizes: tuple[int, ...] = (64, 64)
+    """Hidden layer widths of the Q network."""
+    temperature: float | Literal["auto"] = 0.01
+    """Entropy weight T > 0 of the soft max and the Boltzmann policy; "auto" learns it."""
+    initial_temperature: float = 1.0
+    """Starting temperature when temperature="auto"."""
+    target_entropy: float | None = None
+    """Entropy target (nats) for temperature="auto"; None means 0.2 * log(A)."""
+    double_q: bool = False
+    """Evaluate the online network's Boltzmann policy with the target network."""
+    munchausen: float = 0.0
+    """Scale of the Munchausen term (0: off; the paper uses 0.9)."""
+    munchausen_clip: float = -1.0
+    """Lower clip l_0 of T log pi in the Munchausen term."""
+    max_grad_norm: float = 10.0
+    """Gradient-norm clip of each step."""
+
+    _constraints: ClassVar[dict[str, list[Any]]] = {
+        "temperature": [StrOptions({"auto"}), Interval(float, 0, None, closed="neither")],
+        "initial_temperature": [Interval(float, 0, None, closed="neither")],
+        "target_entropy": [None, Interval(float, 0, None, closed="left")],
+        "double_q": [bool],
+        "munchausen": [Interval(float, 0, 1, closed="both")],
+        "munchausen_clip": [Interval(float, None, 0, closed="neither")],
+        "max_grad_norm": [Interval(float, 0, None, closed="neither")],
+    }
+
+
+class SoftQ(OffPolicyAgent):
+    """Soft Q-learning (soft DQN) for Discrete actions, with a Stable-Baselines3-style interface.
+
+    Parameters
+    ----------
+    env : str, gymnasium.Env or gymnasium.vector.VectorEnv
+        Discrete actions; Box or Discrete observations.
+    run_dir, tensorboard, eval_env
+        See :class:`softrl.agents.Agent`.
+    **hyperparameters
+        Fields of :class:`SoftQConfig`.
+    """
+
+    kind: ClassVar[str] = "SoftQ"
+    default_env: ClassVar[str] = "CartPole-v1"
+    config: SoftQConfig
+    config_class: ClassVar[type[SoftQConfig]] = SoftQConfig
+
+    def _check_spaces(self) -> None:
+        self.obs_dim, self.n_actions = check_discrete_spaces(
+            self.action_space, self.observation_space, "SoftQ")
+
+    def _build(self) -> None:
+        c = self.config
+        self.q = DiscreteQNetwork(self.obs_dim, self.n_actions, c.hidden_sizes)
+        self.q_target = DiscreteQNetwork(self.obs_dim, self.n_actions, c.hidden_sizes)
+        self.q_target.load_state_dict(self.q.state_dict())
+        self.q_target.requires_grad_(False)
+        self.learn_temperature = c.temperature == "auto"
+        init = c.initial_temperature if self.learn_temperature else float(c.temperature)
+        self.log_temperature = nn.Parameter(torch.tensor(math.log(init), device=self.device),
+                                            requires_grad=self.learn_temperature)
+        self.target_entropy = (0.2 * math.log(self.n_actions) if c.target_entropy is None
+                               else float(c.target_entropy))
+        params = list(self.q.parameters()) + ([self.log_temperature]
+                                              if self.learn_temperature else [])
+        self.optimizer = torch.optim.Adam(params, lr=c.learning_rate)
+
+    @property
+    def temperature(self) -> Tensor:
+        """The current T (a tensor without gradient)."""
+        return self.log_temperature.detach().exp()
+
+    def train_step(self, batch: Any) -> dict[str, Tensor]:
+        """One gradient step on the soft Bellman error of one batch (Huber loss)."""
+        c = self.config
+        obs, actions, rewards, next_obs, terminated = batch[:5]
+        T = self.temperature
+        q_all = self.q(obs)
+        q_taken = q_all.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
+        with torch.no_grad():
+            if c.munchausen > 0:
+                rewards = rewards + F.munchausen_bonus(self.q_target(obs), actions, T,
+                                                       c.munchausen, c.munchausen_clip)
+            y = F.soft_dqn_target(rewards, terminated, self.q_target(next_obs), T, c.gamma,
+                                  self.q(next_obs) if c.double_q else None)
+        losses = {"losses/q": torch.nn.functional.smooth_l1_loss(q_taken, y)}
+        if self.learn_temperature:
+            log_pi = F.boltzmann_log_policy(q_all.detach(), T)
+            expected_log_pi = (log_pi.exp() * log_pi).sum(-1)  # -H(pi(.|s))
+            losses["losses/temperature"] = F.temperature_loss(
+                self.log_temperature, expected_log_pi, self.target_entropy)
+        self.optimizer.zero_grad(set_to_none=True)
+        torch.stack(list(losses.values())).sum().backward()
+        torch.nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm)
+        self.optimizer.step()
+        self.num_updates += 1
+        if self.num_updates % c.target_update_interval == 0:
+            F.polyak_update(list(self.q_target.parameters()), list(self.q.parameters()), c.tau)
+        return {k: v.detach() for k, v in losses.items()}
+
+    def _policy_action(self, obs: Tensor, deterministic: bool,
+                       generator: torch.Generator) -> Tensor:
+        """argmax_a Q(s,a) if ``deterministic``, else a ~ pi(.|s) = softmax(Q(s,.)/T)."""
+        q = self.q(obs)
+        if deterministic:
+            return q.argmax(-1)
+        probs = F.boltzmann_log_policy(q, self.temperature).exp()
+        return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+
+    def _modules(self) -> dict[str, nn.Module]:
+        return {"q": self.q, "q_target": self.q_target}
+
+    def _optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"optimizer": self.optimizer}
+
+    def _extra_state(self) -> dict[str, dict[str, Tensor]]:
+        return {"temperature": {"log_temperature": self.log_temperature.detach().cpu()}}
+
+    def _load_extra_state(self, states: dict[str, Any]) -> None:
+        with torch.no_grad():
+            self.log_temperature.copy_(states["temperature"]["log_temperature"])
+
+    def _log_values(self) -> dict[str, float]:
+        return {"charts/temperature": self.temperature.item(), **super()._log_values()}
