@@ -36,3 +36,23 @@ def test_feature_matching_validation(lava):
         FeatureMatchingIRL(phi, max_iter=0).fit(mdp, demos)
     with pytest.raises(MDPValidationError, match=r"'epsilon' .* \[0, inf\)"):
         FeatureMatchingIRL(phi, epsilon=-1.0).fit(mdp, demos)
+
+
+def test_feature_specs_and_l2_like_the_other_estimators(lava):
+    """'state' and 'state_action' are one-hot features; l2 is the ridge on the margin:
+    w = argmax_w w . (mu_E - mu_bar) - l2/2 ||w||^2 = (mu_E - mu_bar) / l2, so the scale of
+    the reward changes and the (scale-invariant) policies do not."""
+    mdp, phi, demos, _ = lava
+    S, A = mdp.shape
+    onehot = FeatureMatchingIRL(np.eye(S), max_iter=5).fit(mdp, demos)
+    state = FeatureMatchingIRL("state", max_iter=5).fit(mdp, demos)
+    np.testing.assert_allclose(state.weights_, onehot.weights_)
+    assert FeatureMatchingIRL("state_action", max_iter=3).fit(mdp, demos).weights_.shape == (
+        S * A,)
+    ridge = FeatureMatchingIRL(phi, max_iter=5, l2=4.0).fit(mdp, demos)
+    plain = FeatureMatchingIRL(phi, max_iter=5).fit(mdp, demos)
+    np.testing.assert_allclose(ridge.weights_, plain.weights_ / 4.0)
+    np.testing.assert_allclose(ridge.reward_, plain.reward_ / 4.0)
+    np.testing.assert_allclose(ridge.policy_, plain.policy_)
+    with pytest.raises(MDPValidationError, match=r"'l2' .* \[0, inf\)"):
+        FeatureMatchingIRL(phi, l2=-1.0).fit(mdp, demos)

@@ -38,8 +38,12 @@ class FeatureMatchingIRL:
     ----------
     features : (S, F) or (S, A, F) array, LinearReward, "state" or "state_action"
         phi(s) or phi(s, a); "state" and "state_action" are one-hot (tabular) features, as for
-        the other estimators. The learned reward is linear in them: w . phi. (There is no L2
-        penalty: the projection method fixes the reward's direction, not its scale.)
+        the other estimators. The learned reward is linear in them: w . phi.
+    l2 : float, default 0.0
+        Ridge on the final margin: for ``l2 > 0`` the reported weights are
+        w = argmax_w w . (mu_E - mu_bar) - l2/2 ||w||^2 = (mu_E - mu_bar) / l2; with 0 they
+        are mu_E - mu_bar. The projection method fixes the reward's direction only, so ``l2``
+        scales ``weights_`` and ``reward_`` and leaves every policy unchanged.
     max_iter : int, default 50
         Maximum number of policies computed.
     epsilon : float, default 1e-3
@@ -50,7 +54,7 @@ class FeatureMatchingIRL:
     Attributes
     ----------
     weights_ : (F,)
-        The last reward weights w = mu_E - mu_bar (direction of the reward).
+        The last reward weights w = mu_E - mu_bar (divided by ``l2`` when ``l2 > 0``).
     reward_ : (S, A)
         w . phi.
     expert_feature_counts_ : (F,)
@@ -68,9 +72,10 @@ class FeatureMatchingIRL:
     n_iter_ : int
     """
 
-    def __init__(self, features: Any = "state", max_iter: int = 50, epsilon: float = 1e-3,
-                 verbose: bool = False) -> None:
+    def __init__(self, features: Any = "state", l2: float = 0.0, max_iter: int = 50,
+                 epsilon: float = 1e-3, verbose: bool = False) -> None:
         self.features = features
+        self.l2 = l2
         self.max_iter = max_iter
         self.epsilon = epsilon
         self.verbose = verbose
@@ -108,6 +113,7 @@ class FeatureMatchingIRL:
         owner, err = "FeatureMatchingIRL", MDPValidationError
         check_scalar(self.max_iter, "max_iter", POSITIVE_INT, owner, err)
         check_scalar(self.epsilon, "epsilon", Interval(float, 0, None), owner, err)
+        l2 = check_scalar(self.l2, "l2", Interval(float, 0, None), owner, err)
         demos = as_demonstrations(demonstrations, mdp)
         p0 = demos.initial_distribution(S)
         phi_sa = np.broadcast_to(phi[:, None, :], (S, A, phi.shape[-1])) if phi.ndim == 2 else phi
@@ -127,6 +133,8 @@ class FeatureMatchingIRL:
         with bar:
             w, mu_bar, lam = self._project(mdp, phi_sa, mu_e, visitation, policies, rhos,
                                            margins, bar)
+        if l2 > 0:
+            w = w / l2
         self.weights_ = w
         self.reward_ = phi_sa @ w
         self.expert_feature_counts_ = mu_e
