@@ -72,7 +72,7 @@ class FeatureMatchingIRL:
     n_iter_ : int
     """
 
-    def __init__(self, features: Any = "state", l2: float = 0.0, max_iter: int = 50,
+    def __init__(self, features: Any = "state", *, l2: float = 0.0, max_iter: int = 50,
                  epsilon: float = 1e-3, verbose: bool = False) -> None:
         self.features = features
         self.l2 = l2
