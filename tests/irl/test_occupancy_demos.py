@@ -4,9 +4,11 @@ occupancy of a soft-optimal expert recovers the expert's policy, checked against
 import numpy as np
 import pytest
 
+from mdp_factories import make_random_mdp
 from softrl.envs import gridworld
 from softrl.inference import occupancy, policy_marginals, soft_backward
-from softrl.irl import DemonstrationError, MaxCausalEntIRL
+from softrl.irl import DemonstrationError, MaxCausalEntIRL, irl_objective
+from softrl.irl.objective import occupancy_stats
 
 
 def test_infinite_horizon_occupancy_recovers_the_expert() -> None:
@@ -36,3 +38,25 @@ def test_finite_horizon_per_step_counts_and_state_visitation_dual() -> None:
         MaxCausalEntIRL("state_action", max_iter=5).fit(inf, states)
     with pytest.raises(DemonstrationError, match=">= 0"):
         MaxCausalEntIRL("state_action").fit(inf, -occupancy(inf, soft_backward(inf, 1.0).policy))
+
+
+@pytest.mark.parametrize("objective", ["likelihood", "dual"])
+def test_occupancy_gradient_is_the_exact_feature_count_difference(objective) -> None:
+    """With the expert's exact occupancy D (infinitely many demos), the gradient at any reward
+    r is D - sum_t gamma^t p_r(s_t, a_t): the exact expected counts of r's soft policy."""
+    mdp = gridworld(3, slip=0.1, gamma=0.9).mdp
+    D = occupancy(mdp, soft_backward(mdp, temperature=1.0).policy)
+    r = np.random.default_rng(0).normal(size=mdp.shape)
+    ev = irl_objective(mdp, r, occupancy_stats(mdp, D), 1.0, objective)
+    learner = soft_backward(mdp.replace(reward=r), temperature=1.0).policy
+    np.testing.assert_allclose(ev.grad_reward, D - occupancy(mdp, learner), atol=1e-10)
+
+
+def test_myopic_discount_fits_the_one_step_expert() -> None:
+    """gamma = 0: the expert is pi(a|s) ∝ exp(r(s, a) / T) and MCE IRL recovers it."""
+    mdp = make_random_mdp(2, S=4, A=3).replace(gamma=0.0, horizon=None)
+    expert = soft_backward(mdp, temperature=1.0).policy
+    np.testing.assert_allclose(expert, np.exp(mdp.reward) / np.exp(mdp.reward).sum(1)[:, None])
+    fit = MaxCausalEntIRL("state_action", l2=0.0, max_iter=500).fit(mdp, occupancy(mdp, expert))
+    live = mdp.initial > 1e-6
+    np.testing.assert_allclose(fit.policy_[live], expert[live], atol=1e-4)
