@@ -16,14 +16,6 @@ from softrl.inference.backward import soft_backward, soft_bellman_step
 from softrl.mdp.finite import FiniteMDP
 from softrl.mdp.validation import MDPValidationError, check_policy, check_temperature
 
-__all__ = [
-    "PlanningResult",
-    "greedy_policy",
-    "policy_evaluation",
-    "policy_iteration",
-    "value_iteration",
-]
-
 
 @dataclass(frozen=True)
 class PlanningResult:
