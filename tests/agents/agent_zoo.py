@@ -12,7 +12,7 @@ from sac_fast import SMALL, TOY_ID
 from toy_agent import ToyAgent
 from toy_on_policy import ToyActorCritic
 
-from softrl.agents import SAC, Agent, SoftQ
+from softrl.agents import SAC, Agent, EntropyPG, SoftQ
 from softrl.training.toy_env import POINT_MASS_DISCRETE_ID
 
 
@@ -40,10 +40,18 @@ def _softq(**kw: Any) -> Agent:
                     "temperature": "auto", "double_q": True, "munchausen": 0.9, **kw})
 
 
+def _pg(**kw: Any) -> Agent:
+    n_envs = 1 if "env" in kw else 2  # an env instance is one copy
+    return EntropyPG(kw.pop("env", POINT_MASS_DISCRETE_ID),
+                     **{"torch_threads": 1, "log_every": 50, "n_steps": 10, "n_envs": n_envs,
+                        "hidden_sizes": (16,), **kw})
+
+
 ZOO: dict[str, Callable[..., Agent]] = {
     "sac": _sac, "sac_v_network": _sac_v, "toy": _toy, "toy_on_policy": _toy_ac,
-    "softq": _softq}
+    "softq": _softq, "pg": _pg}
 """Name -> builder(**kwargs) of a small agent on a point-mass toy env (1-D observations)."""
 
-ENV_IDS: dict[str, str] = {name: TOY_ID for name in ZOO} | {"softq": POINT_MASS_DISCRETE_ID}
+ENV_IDS: dict[str, str] = {name: TOY_ID for name in ZOO} | {
+    "softq": POINT_MASS_DISCRETE_ID, "pg": POINT_MASS_DISCRETE_ID}
 """The env each builder uses by default (tests that wrap it make their own copy)."""

@@ -16,6 +16,7 @@ from softrl.agents.collector import Collector, EnvStep
 from softrl.agents.config import AgentConfig
 from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
 from softrl.agents.on_policy import OnPolicyAgent, OnPolicyConfig
+from softrl.agents.pg import EntropyPG, EntropyPGConfig
 from softrl.agents.sac import SAC, SACConfig
 from softrl.agents.softq import SoftQ, SoftQConfig
 
@@ -27,6 +28,8 @@ __all__ = [
     "CallbackList",
     "CheckpointCallback",
     "Collector",
+    "EntropyPG",
+    "EntropyPGConfig",
     "EnvStep",
     "EvalCallback",
     "OffPolicyAgent",

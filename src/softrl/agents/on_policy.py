@@ -78,6 +78,11 @@ class OnPolicyAgent(Agent):
         """V(s) for a batch of observations, (B,)."""
         raise TypeError(f"{type(self).__name__} must define _value")
 
+    def _shape_rewards(self, rewards: Tensor, log_probs: Tensor) -> Tensor:
+        """The reward the returns are built from (default: r as is; entropy-regularized
+        agents return r - T log pi(a|s))."""
+        return rewards
+
     def train_on_rollout(self, rollout: RolloutStorage) -> dict[str, Tensor]:
         """Update from a full rollout with advantages; returns the losses (detached)."""
         raise TypeError(f"{type(self).__name__} must define train_on_rollout")
@@ -101,8 +106,8 @@ class OnPolicyAgent(Agent):
                 truncation_values.update({(t, int(i)): float(v) for i, v in zip(cut, v_final,
                                                                                strict=True)})
             as_t = lambda x: torch.as_tensor(np.asarray(x, np.float32), device=self.device)  # noqa: E731
-            rollout.add(obs, actions, log_probs, as_t(step.rewards), values,
-                        as_t(step.terminated), as_t(ended))
+            rollout.add(obs, actions, log_probs, self._shape_rewards(as_t(step.rewards), log_probs),
+                        values, as_t(step.terminated), as_t(ended))
             self._record(step)
             self.num_steps += self.n_envs
         with torch.inference_mode():

@@ -1,5 +1,6 @@
 """Pure torch functions for max-entropy deep RL: soft values, policy densities, SAC losses."""
 
+from softrl.functional.entropy_pg import entropy_pg_loss, soft_rewards
 from softrl.functional.gae import gae
 from softrl.functional.sac import (
     actor_loss,
@@ -24,6 +25,7 @@ __all__ = [
     "actor_loss",
     "boltzmann_log_policy",
     "critic_loss",
+    "entropy_pg_loss",
     "gae",
     "munchausen_bonus",
     "gaussian_log_prob",
@@ -31,6 +33,7 @@ __all__ = [
     "q_target_from_value",
     "soft_dqn_target",
     "soft_q_target",
+    "soft_rewards",
     "soft_v_target",
     "soft_value",
     "squashed_gaussian_log_prob",
