@@ -48,6 +48,7 @@ def test_feature_matching_takes_the_feature_specs_of_the_other_estimators() -> N
     by_model = FeatureMatchingIRL(LinearReward(np.eye(mdp.n_states)), max_iter=20).fit(mdp,
                                                                                         demos)
     np.testing.assert_allclose(by_name.reward_, by_array.reward_)
+    assert by_name.params_ is by_name.weights_  # the README's shared attribute names
     np.testing.assert_allclose(by_model.reward_, by_array.reward_)
     sa = FeatureMatchingIRL("state_action", max_iter=5).fit(mdp, demos)
     assert sa.reward_.shape == mdp.shape

@@ -136,6 +136,7 @@ class FeatureMatchingIRL:
         if l2 > 0:
             w = w / l2
         self.weights_ = w
+        self.params_ = self.weights_  # the name the other estimators use
         self.reward_ = phi_sa @ w
         self.expert_feature_counts_ = mu_e
         self.feature_counts_ = mu_bar
