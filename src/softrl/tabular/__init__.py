@@ -1,0 +1,22 @@
+"""Sample-based learners on finite MDPs, checked against the exact engine: soft Q-learning and
+the soft Q-learning / entropy-regularized policy gradient equivalence (seed 002)."""
+
+from softrl.tabular.equivalence import (
+    EquivalenceGradients,
+    soft_q_pg_equivalence,
+    soft_q_pg_losses,
+)
+from softrl.tabular.soft_q_learning import (
+    SoftQLearningResult,
+    learning_rate_schedule,
+    soft_q_learning,
+)
+
+__all__ = [
+    "EquivalenceGradients",
+    "SoftQLearningResult",
+    "learning_rate_schedule",
+    "soft_q_learning",
+    "soft_q_pg_equivalence",
+    "soft_q_pg_losses",
+]
