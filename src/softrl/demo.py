@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     maze_section(console, args.out)
     console.print(f"Pictures: {args.out / 'demo_sutton_barto.png'}, "
                   f"{args.out / 'demo_gridworld.png'}")  # fmt: skip
+    console.print("More results of the seeds, each with its script: docs/gallery.md")
 
 
 if __name__ == "__main__":
