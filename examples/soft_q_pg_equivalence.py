@@ -4,7 +4,7 @@ With Q(s, a) = T log pi(a|s) + V(s), gradient descent on the soft Q-learning los
 T * (policy-gradient loss) + (value loss) take the same steps from the same start on the same
 batches, and both reach the exact soft-optimal Q of `soft_backward`.
 
-    python examples/soft_q_pg_equivalence.py            # writes out/gallery/soft_q_pg_equivalence.png
+    python examples/soft_q_pg_equivalence.py   # out/gallery/soft_q_pg_equivalence.png
 """
 
 from __future__ import annotations
