@@ -1,6 +1,8 @@
-"""Sample-based learners on finite MDPs, checked against the exact engine: soft Q-learning and
-the soft Q-learning / entropy-regularized policy gradient equivalence (seed 002)."""
+"""Sample-based learners on finite MDPs, checked against the exact engine: soft Q-learning,
+entropy-regularized policy gradient (REINFORCE and actor-critic), and their equivalence
+(seed 002)."""
 
+from softrl.tabular.entropy_pg import EntropyPGResult, entropy_pg
 from softrl.tabular.equivalence import (
     EquivalenceGradients,
     soft_q_pg_equivalence,
@@ -13,7 +15,9 @@ from softrl.tabular.soft_q_learning import (
 )
 
 __all__ = [
+    "EntropyPGResult",
     "EquivalenceGradients",
+    "entropy_pg",
     "SoftQLearningResult",
     "learning_rate_schedule",
     "soft_q_learning",
