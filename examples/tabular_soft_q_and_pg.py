@@ -24,7 +24,7 @@ def main(out_dir: str | Path = "out/gallery", fast: bool = False) -> dict[str, f
     mdp_inf = world.mdp
     mdp_fin = gridworld(3, slip=0.1, horizon=4, gamma=1.0).mdp
     T = 1.0
-    n_q, n_pg = (4000, 300) if fast else (40_000, 1500)
+    n_q, n_pg = (4000, 600) if fast else (40_000, 1500)
     exact = soft_backward(mdp_inf, temperature=T)
     sq = soft_q_learning(mdp_inf, T, n_q, seed=0, Q_ref=exact.Q, record_every=n_q // 40)
     pgs = {est: entropy_pg(mdp_fin, T, n_pg, episodes_per_iteration=128, lr=0.3,
