@@ -1,8 +1,11 @@
-"""The shared progress bar: throttled redraws, the last values drawn on exit."""
+"""The one progress module: a throttled rich bar on a terminal (the last values drawn on exit),
+plain periodic lines elsewhere; the training loops' steps/s, episodes and return."""
 
 from __future__ import annotations
 
-from softrl.progress import ProgressBar
+import io
+
+from softrl.progress import ProgressBar, TrainingProgress
 
 
 def test_redraws_are_throttled_and_the_last_values_drawn_on_exit():
@@ -24,3 +27,47 @@ def test_disabled_bar_is_a_no_op():
     with ProgressBar(3, enabled=False) as bar:
         bar.advance(1, force=True, anything=1.0)
         assert bar._progress is None
+
+
+def test_training_bar_shows_steps_per_second_episodes_and_return():
+    with TrainingProgress(100, min_interval=0.0, plain=False) as bar:
+        progress = bar._progress
+        assert progress is not None
+        bar.update(40, episodes=3, recent_return=None)
+        assert progress.tasks[0].fields["ret"] == "-"
+        bar.update(100, episodes=7, recent_return=-12.345)
+    task = progress.tasks[0]
+    assert task.completed == 100 and task.fields["episodes"] == 7
+    assert task.fields["ret"] == "-12.3" and task.fields["sps"] > 0
+
+
+def test_plain_lines_outside_a_terminal():
+    stream = io.StringIO()  # not a TTY: plain lines, chosen automatically
+    with TrainingProgress(1000, stream=stream) as bar:
+        for done in range(0, 1001, 50):
+            bar.update(done, episodes=done // 100, recent_return=-float(done))
+    lines = stream.getvalue().strip().splitlines()
+    assert 10 <= len(lines) <= 12  # one per 10% and a last one, never one per update
+    assert lines[-1].startswith("train 1000/1000 100%")
+    assert "episodes 10" in lines[-1] and "return -1000.0" in lines[-1] and "elapsed" in lines[-1]
+    assert "steps/s" in lines[0]
+
+
+def test_plain_lines_every_interval_on_a_slow_run():
+    stream = io.StringIO()
+    with ProgressBar(1000, label="fit", stream=stream, plain_interval=0.0) as bar:
+        for done in range(1, 4):  # under 1%: only the interval prints
+            bar.advance(done)
+    lines = stream.getvalue().strip().splitlines()
+    assert [line.split()[1] for line in lines] == ["1/1000", "2/1000", "3/1000", "3/1000"]
+
+
+def test_a_terminal_gets_the_bar():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    with ProgressBar(5, stream=Terminal()) as bar:
+        assert not bar.plain and bar._progress is not None
+    with ProgressBar(5, stream=io.StringIO()) as bar:
+        assert bar.plain and bar._progress is None

@@ -63,9 +63,7 @@ def _side_by_side(title: str, ours: np.ndarray, book: np.ndarray) -> Table:
 
 
 def sutton_barto_section(console: Console, out: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    from softrl.plot import plot_grid_values
+    from softrl.plot import plot_grid_panels
 
     mdp = sutton_barto_gridworld()
     uniform = np.full(mdp.shape, 0.25)
@@ -77,26 +75,22 @@ def sutton_barto_section(console: Console, out: Path) -> None:
     table = Table(title="Soft values V(s) = T log sum_a exp(Q/T), gamma = 0.9")
     for col in ("temperature", "V(A)", "V(B)", "mean V", "policy entropy at centre (nats)"):
         table.add_column(col, justify="right")
-    fig, axes = plt.subplots(1, 4, figsize=(15, 3.6))
-    for ax, T in zip(axes, (0.0, 0.3, 1.0, 3.0), strict=True):
+    panels = []
+    for T in (0.0, 0.3, 1.0, 3.0):
         sol = soft_backward(mdp, T)
         pi = sol.policy
         centre = pi[12][pi[12] > 0]
         table.add_row(f"{T:g}" + (" (hard)" if T == 0 else ""), f"{sol.V[1]:.2f}",
                       f"{sol.V[3]:.2f}", f"{sol.V.mean():.2f}",
                       f"{-(centre * np.log(centre)).sum():.3f}")  # fmt: skip
-        plot_grid_values((5, 5), sol.V, pi, ax=ax, annotate=True, title=f"soft V, T={T:g}")
+        panels.append((sol.V, pi, f"soft V, T={T:g}"))
     console.print(table)
-    fig.suptitle("Sutton & Barto gridworld: soft-optimal values and policies")
-    fig.tight_layout()
-    fig.savefig(out / "demo_sutton_barto.png", dpi=110)
-    plt.close(fig)
+    title = "Sutton & Barto gridworld: soft-optimal values and policies"
+    plot_grid_panels((5, 5), panels, out / "demo_sutton_barto.png", annotate=True, title=title)
 
 
 def maze_section(console: Console, out: Path, temperature: float = 0.01) -> None:
-    import matplotlib.pyplot as plt
-
-    from softrl.plot import plot_grid_values, plot_state_marginals
+    from softrl.plot import plot_grid_panels
 
     world = GridWorld.from_map(CLIFF_MAZE, slip=0.1, step_reward=-0.01, goal_reward=1.0,
                                trap_reward=-1.0, gamma=1.0, horizon=30)  # fmt: skip
@@ -124,27 +118,17 @@ def maze_section(console: Console, out: Path, temperature: float = 0.01) -> None
     console.print(f"log p(O_0:H) = {log_z:.2f}  >=  ELBO(variational policy) = {bound:.2f}  "
                   "(the gap is the optimism the variational posterior removes)")  # fmt: skip
 
-    fig = plt.figure(figsize=(14, 6.5))
-    ax1 = fig.add_subplot(2, 4, (1, 2))
-    plot_grid_values(world, var.V[0], var.policy[0] * live, ax=ax1,
-                     title="variational: soft V_0 and pi_0(a|s)")  # fmt: skip
-    ax2 = fig.add_subplot(2, 4, (3, 4))
-    plot_grid_values(world, opt.V[0], opt.policy[0] * live, ax=ax2,
-                     title="optimistic (exact posterior): soft V_0 and pi_0(a|s)")  # fmt: skip
-    times = (0, 5, 10, 30)
-    axes = [fig.add_subplot(2, 4, 5 + i) for i in range(4)]
-    m_var = posterior_marginals(mdp, var)
-    plot_state_marginals(world, m_var.state, times, axes=axes, title="variational p(s_t|O)")
-    fig.tight_layout()
-    fig.savefig(out / "demo_gridworld.png", dpi=110)
-    plt.close(fig)
+    panels = [
+        (var.V[0], var.policy[0] * live, "variational: soft V_0 and pi_0(a|s)"),
+        (opt.V[0], opt.policy[0] * live, "optimistic (exact posterior): soft V_0 and pi_0(a|s)"),
+    ]
+    plot_grid_panels(world, panels, out / "demo_gridworld.png",
+                     marginals=posterior_marginals(mdp, var).state, times=(0, 5, 10, 30),
+                     marginals_title="variational p(s_t|O)")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the demo; pictures go to ``--out`` (default ``out/``)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the PNGs")
     args = parser.parse_args(argv)

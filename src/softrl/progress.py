@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from types import SimpleNamespace, TracebackType
 from typing import IO, Any
 
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -49,7 +50,7 @@ class ProgressBar:
     plain : bool, optional
         Print plain lines instead of a bar (default: when ``stream`` is not a terminal).
     stream : file, optional
-        Where plain lines go (default: ``sys.stdout``).
+        Where the bar or the plain lines go (default: ``sys.stdout``).
     plain_interval : float
         Seconds between plain lines (one is also printed at every 10% of ``total``).
 
@@ -108,6 +109,7 @@ class ProgressBar:
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 auto_refresh=False,
+                console=None if self.stream is None else Console(file=self.stream),
             )
             self._progress.start()
             initial = {name: value for name, (_, value) in self.fields.items()}

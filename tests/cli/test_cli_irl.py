@@ -58,7 +58,6 @@ def test_registered_as_softrl_subcommand(tmp_path, capsys):
 @pytest.mark.parametrize("argv,needle", [
     (["--layout", "S.X\n..G"], "unknown symbol 'X'"),
     (["--layout", "S..\n..."], "no goal"),
-    (["--algorithm", "feature-matching", "--reward-model", "state"], "--reward-model state"),
     (["--n-demos", "0"], "--n-demos"),
 ])
 def test_bad_settings_fail_at_once_with_one_line(tmp_path, capsys, argv, needle):
@@ -70,15 +69,14 @@ def test_bad_settings_fail_at_once_with_one_line(tmp_path, capsys, argv, needle)
     assert needle in err and len(err.strip().splitlines()) == 1 and not out.exists()
 
 
-def test_plot_command_errors(tmp_path, capsys):
+@pytest.mark.parametrize("reward_model", ["state", "state_action"])
+def test_feature_matching_honours_a_tabular_reward_model(tmp_path, capsys, reward_model):
     from softrl.cli.main import main as softrl
 
-    assert softrl(["plot"]) == 2
-    assert "give one or more run directories" in capsys.readouterr().err
-    run = tmp_path / "run"
-    run.mkdir()
-    (run / "metrics.csv").write_text("step,key,value,wall_time\n1,losses/a,0.5,0\n")
-    assert softrl(["plot", str(run), "--keys", "losses/b"]) == 2
-    err = capsys.readouterr().err
-    assert "'losses/b'" in err and "losses/a" in err
-    assert softrl(["plot", str(run), "--keys", "losses/a"]) == 0
+    out = tmp_path / "fm.png"
+    argv = ["irl", "--algorithm", "feature-matching", "--reward-model", reward_model,
+            "--n-demos", "20", "--max-iter", "5", "--no-verbose", "--out", str(out)]  # fmt: skip
+    assert softrl(argv) == 0 and out.exists()
+    printed = capsys.readouterr().out
+    assert f"reward_model: {reward_model}" in printed
+    assert float(_metrics(printed)["evd_greedy"]) >= 0.0

@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 from softrl.envs import GridWorld  # noqa: E402
 from softrl.plot import grid_layout, plot_grid_values  # noqa: E402
@@ -28,3 +29,22 @@ def test_plot_draws_image_and_arrows():
     assert image.shape == (2, 3)
     assert len(ax.collections) == 5  # four quivers and the "stay" dots
     assert len(ax.texts) == world.n_states
+
+
+def test_panels_figure_has_one_axes_per_panel_and_marginal(tmp_path):
+    from matplotlib import pyplot as plt
+
+    from softrl.plot import plot_grid_panels
+
+    world = GridWorld.from_map("S..\n..G", n_actions=5)
+    S = world.n_states
+    values = np.arange(S, dtype=float)
+    marginals = np.eye(S)[[0, 1, 2, 3]]  # (H + 1, S): a point mass moving along the states
+    before = plt.get_fignums()
+    out = plot_grid_panels(world, [(values, None, "a"), (values, np.zeros(S, int), "b")],
+                           tmp_path / "sub" / "p.png", marginals=marginals, times=(0, 3),
+                           title="both")  # fmt: skip
+    assert out == tmp_path / "sub" / "p.png" and out.read_bytes()[:4] == b"\x89PNG"
+    assert plt.get_fignums() == before  # the figure is closed
+    with pytest.raises(ValueError, match="panels"):
+        plot_grid_panels(world, [], tmp_path / "none.png")

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
+import tyro
 
 DEFAULT_MAP = """
 S......#..
@@ -32,17 +33,24 @@ S......#..
 class IRLConfig:
     """Inverse RL on a gridworld: expert demonstrations in, learned reward and policy out."""
 
-    algorithm: Literal["mce", "maxent", "feature-matching"] = "mce"
-    """mce: maximum causal entropy (variational backup); maxent: MaxEnt (optimistic backup,
-    gamma = 1); feature-matching: Abbeel & Ng's projection method (linear features)."""
-    reward_model: Literal["state", "state_action", "linear"] = "linear"
-    """Reward family: tabular r(s), tabular r(s, a), or linear in the landing cell's symbol."""
-    layout: str = DEFAULT_MAP
+    algorithm: Annotated[Literal["mce", "maxent", "feature-matching"], tyro.conf.arg(help=(
+        "mce: maximum causal entropy (variational backup); maxent: MaxEnt (optimistic "
+        "backup, gamma = 1); feature-matching: Abbeel & Ng's projection method (a reward "
+        "linear in the features of --reward-model)."))] = "mce"
+    reward_model: Annotated[Literal["state", "state_action", "linear"], tyro.conf.arg(help=(
+        "Reward family: tabular r(s), tabular r(s, a), or linear in the landing cell's "
+        "symbol. With feature-matching, state and state_action are one-hot features: it then "
+        "matches the demonstrations' visitation counts, and its reward is rarely a good one."
+    ))] = "linear"
+    layout: Annotated[str, tyro.conf.arg(
+        help_behavior_hint="(default: the 7 x 10 map with traps in softrl.cli.irl)")] = (
+        DEFAULT_MAP)
     """Gridworld map (S start, . free, # wall, G goal, T trap; see softrl.envs.SYMBOLS)."""
-    slip: float | None = None
-    """Probability that a random other action is executed.  Default 0.1, and 0 for maxent,
-    whose optimistic backup models the demonstrator as choosing where it slips (exact only
-    for deterministic dynamics)."""
+    slip: Annotated[float | None, tyro.conf.arg(
+        metavar="FLOAT", help_behavior_hint="(default: 0.1; 0 for maxent)", help=(
+            "Probability that a random other action is executed. MaxEnt's optimistic backup "
+            "models the demonstrator as choosing where it slips, exact only without slip."))] = (
+        None)
     horizon: int = 40
     """Decisions per episode."""
     goal_reward: float = 20.0
@@ -128,12 +136,12 @@ def run(config: IRLConfig) -> dict[str, float]:
     kinds = _cell_kinds(world)
     features = _landing_features(world)
     model_name = config.reward_model
+    model = LinearReward(features) if model_name == "linear" else model_name
     if config.algorithm == "feature-matching":
-        fm = FeatureMatchingIRL(features, max_iter=config.max_iter).fit(mdp, demos)
+        fm = FeatureMatchingIRL(model, max_iter=config.max_iter, verbose=config.verbose)
+        fm.fit(mdp, demos)
         learned_reward, learned_policy, weights = fm.reward_, fm.policy_, fm.weights_
-        model_name = "linear"
     else:
-        model = LinearReward(features) if config.reward_model == "linear" else config.reward_model
         cls = MaxCausalEntIRL if config.algorithm == "mce" else MaxEntIRL
         irl = cls(model, l2=config.l2, max_iter=config.max_iter, seed=config.seed,
                   verbose=config.verbose).fit(mdp, demos)  # fmt: skip
@@ -172,6 +180,8 @@ def run(config: IRLConfig) -> dict[str, float]:
             f"arrows: expected move at t = 0"
         ),
     )  # fmt: skip
+    print(f"{'algorithm':>22}: {config.algorithm}")
+    print(f"{'reward_model':>22}: {model_name}")
     print(f"{'slip':>22}: {slip:g}")
     for key, value in metrics.items():
         print(f"{key:>22}: {value:.4f}")
@@ -183,10 +193,6 @@ def check_config(config: IRLConfig) -> None:
     """Raise ValueError naming the first bad setting, before any work is done."""
     from softrl.envs import GridWorld
 
-    if config.algorithm == "feature-matching" and config.reward_model != "linear":
-        raise ValueError(f"--reward-model {config.reward_model} is not available with "
-                         "--algorithm feature-matching (Abbeel & Ng's projection method learns a "
-                         "linear reward); use --reward-model linear, or --algorithm mce")
     GridWorld.from_map(config.layout, slip=config.effective_slip)  # malformed maps raise here
     if "G" not in config.layout:
         raise ValueError("--layout has no goal cell 'G'; the demonstrations need a goal to "
@@ -202,8 +208,6 @@ def check_config(config: IRLConfig) -> None:
 def main(argv: list[str] | None = None, prog: str = "softrl irl") -> int:
     """Parse the command line with tyro and run; returns the exit code (2 on bad input)."""
     import sys
-
-    import tyro
 
     config = tyro.cli(IRLConfig, args=argv, prog=prog)
     try:

@@ -16,26 +16,29 @@ from softrl.plot.curves import DEFAULT_KEYS, plot_runs
 class PlotArgs:
     """Plot evaluation and episode returns against environment steps."""
 
-    run_dirs: Annotated[tuple[Path, ...], tyro.conf.Positional]
+    run_dirs: Annotated[tuple[Path, ...], tyro.conf.Positional, tyro.conf.arg(
+        metavar="RUN_DIR...", help_behavior_hint="(required)")]
     """One or more run directories."""
-    out: Path | None = None
-    """PNG path (default: RUN_DIR/learning_curve.png of the first run)."""
+    out: Annotated[Path | None, tyro.conf.arg(
+        metavar="PATH", help_behavior_hint="(default: RUN_DIR/learning_curve.png of the first run)")
+    ] = None
+    """PNG file to write."""
     keys: tuple[str, ...] = DEFAULT_KEYS
     """Metric keys to plot, one panel each."""
 
 
 def main(argv: list[str]) -> int:
     """Write the PNG and print its path."""
-    if not [a for a in argv if not a.startswith("-")] and not {"-h", "--help"} & set(argv):
+    args = tyro.cli(PlotArgs, args=argv, prog="softrl plot")
+    if not args.run_dirs:
         print("softrl plot: error: give one or more run directories, e.g. "
               "`softrl plot runs/pendulum`", file=sys.stderr)
         return 2
-    args = tyro.cli(PlotArgs, args=argv, prog="softrl plot")
     out = args.out or args.run_dirs[0] / "learning_curve.png"
     try:
         path = plot_runs(args.run_dirs, out, keys=args.keys,
                          strict=args.keys != DEFAULT_KEYS)
-    except (FileNotFoundError, ValueError) as err:
+    except (OSError, ValueError) as err:
         print(f"softrl plot: error: {err}", file=sys.stderr)
         return 2
     print(path)

@@ -2,12 +2,18 @@
 with policy arrows, state marginals, IRL rewards on a gridworld, learning curves."""
 
 from softrl.plot.curves import DEFAULT_KEYS, plot_runs
-from softrl.plot.grid import grid_layout, plot_grid_values, plot_state_marginals
+from softrl.plot.grid import (
+    grid_layout,
+    plot_grid_panels,
+    plot_grid_values,
+    plot_state_marginals,
+)
 from softrl.plot.irl import plot_irl_gridworld
 
 __all__ = [
     "DEFAULT_KEYS",
     "grid_layout",
+    "plot_grid_panels",
     "plot_grid_values",
     "plot_irl_gridworld",
     "plot_runs",

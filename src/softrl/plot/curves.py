@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from softrl.plot._mpl import pyplot
 from softrl.training.logger import read_metrics
 
 DEFAULT_KEYS = ("eval/mean_return", "charts/episodic_return")
@@ -39,10 +40,7 @@ def plot_runs(
     Path
         The PNG written.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     data = [read_metrics(r) for r in runs]
     labels = list(labels) if labels is not None else [Path(r).name for r in runs]

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from softrl.envs.gridworld import ACTION_DELTAS, GridWorld
+from softrl.plot._mpl import pyplot
 
-__all__ = ["GridLayout", "grid_layout", "plot_grid_values", "plot_state_marginals"]
+__all__ = [
+    "GridLayout",
+    "grid_layout",
+    "plot_grid_panels",
+    "plot_grid_values",
+    "plot_state_marginals",
+]
 
 
 @dataclass(frozen=True)
@@ -55,8 +65,7 @@ def plot_grid_values(
 
     Returns the matplotlib Axes.
     """
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     values = np.asarray(values, dtype=np.float64)
     if policy is not None:
         policy = _as_stochastic(policy, world)
@@ -96,8 +105,7 @@ def plot_state_marginals(
     title: str = "p(s_t | O)",
 ):
     """One heatmap of p(s_t) (a row of ``state_marginals`` (H + 1, S)) per t in ``times``."""
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     if axes is None:
         _, axes = plt.subplots(1, len(times), figsize=(2.6 * len(times), 2.8))
     axes = np.atleast_1d(axes)
@@ -105,6 +113,78 @@ def plot_state_marginals(
         plot_grid_values(world, state_marginals[t], ax=ax, cmap="magma", colorbar=False,
                          title=f"{title}, t={t}")  # fmt: skip
     return axes
+
+
+def plot_grid_panels(
+    world: GridWorld | tuple[int, int],
+    panels: Sequence[tuple[np.ndarray, np.ndarray | None, str]],
+    out: str | os.PathLike,
+    *,
+    marginals: np.ndarray | None = None,
+    times: Sequence[int] = (),
+    marginals_title: str = "p(s_t | O)",
+    title: str | None = None,
+    annotate: bool = False,
+    dpi: int = 110,
+) -> Path:
+    """Write a PNG: a row of value heatmaps with policy arrows, optionally state marginals below.
+
+    Parameters
+    ----------
+    world : GridWorld or (rows, cols)
+        The grid the states live on.
+    panels : sequence of (values, policy, title)
+        One :func:`plot_grid_values` panel each: values (S,), policy (S,) int, (S, A),
+        (H, S, A) or None.
+    out : path
+        PNG file to write (its folder is created).
+    marginals : (H + 1, S) array, optional
+        State marginals p(s_t); one heatmap per t in ``times`` on a second row.
+    times : sequence of int
+        Time steps of ``marginals`` to draw.
+    marginals_title : str
+        Title prefix of the marginal panels.
+    title : str, optional
+        Figure title.
+    annotate : bool
+        Print each state's value on the value panels.
+    dpi : int
+        Resolution of the PNG.
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
+    plt = pyplot()
+    if not panels:
+        raise ValueError("panels: give at least one (values, policy, title) panel")
+    times = list(times) if marginals is not None else []
+    rows, cols = grid_layout(world).shape
+    n_cols = math.lcm(len(panels), len(times)) if times else len(panels)
+    n_wide = max(len(panels), len(times))
+    width = 3.75 * n_wide  # inches
+    top = width / len(panels) * rows / cols + 1.0  # each panel keeps the grid's aspect
+    bottom = width / len(times) * rows / cols + 0.8 if times else 0.0
+    fig = plt.figure(figsize=(width, top + bottom))
+    grid = fig.add_gridspec(2 if times else 1, n_cols,
+                            height_ratios=[top, bottom] if times else None)  # fmt: skip
+    span = n_cols // len(panels)
+    for i, (values, policy, label) in enumerate(panels):
+        ax = fig.add_subplot(grid[0, i * span:(i + 1) * span])
+        plot_grid_values(world, values, policy, ax=ax, title=label, annotate=annotate)
+    if times:
+        span = n_cols // len(times)
+        axes = [fig.add_subplot(grid[1, i * span:(i + 1) * span]) for i in range(len(times))]
+        plot_state_marginals(world, marginals, times, axes=axes, title=marginals_title)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=dpi)
+    plt.close(fig)
+    return out
 
 
 def _as_stochastic(policy: np.ndarray, world: GridWorld | tuple[int, int]) -> np.ndarray:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from softrl.envs import GridWorld
+from softrl.plot._mpl import pyplot
 
 __all__ = ["plot_irl_gridworld"]
 
@@ -71,10 +72,7 @@ def plot_irl_gridworld(
     -------
     Path of the written file.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     n_rows, n_cols = world.shape
     cell = 0.55  # inches
