@@ -59,7 +59,17 @@ def test_plain_lines_every_interval_on_a_slow_run():
         for done in range(1, 4):  # under 1%: only the interval prints
             bar.advance(done)
     lines = stream.getvalue().strip().splitlines()
-    assert [line.split()[1] for line in lines] == ["1/1000", "2/1000", "3/1000", "3/1000"]
+    assert [line.split()[1] for line in lines] == ["1/1000", "2/1000", "3/1000"]  # none twice
+
+
+def test_the_last_values_are_printed_on_exit():
+    stream = io.StringIO()
+    fields = {"gap": ("gap {task.fields[gap]:.2f}", float("nan"))}
+    with ProgressBar(100, label="fit", fields=fields, stream=stream) as bar:
+        bar.advance(10, gap=1.0)  # 10%: printed
+        bar.advance(11, gap=0.5)  # not yet
+    lines = stream.getvalue().strip().splitlines()
+    assert len(lines) == 2 and lines[-1].startswith("fit 11/100 11% gap 0.50 elapsed")
 
 
 def test_a_terminal_gets_the_bar():

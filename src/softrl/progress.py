@@ -83,6 +83,7 @@ class ProgressBar:
         self._done = 0
         self._last_line = -math.inf
         self._last_decile = 0
+        self._printed: tuple[int, dict[str, Any]] | None = None  # (done, fields) last printed
         self.total = total
         self.enabled = enabled
         self.min_interval = min_interval
@@ -152,6 +153,7 @@ class ProgressBar:
         line = (f"{self.label} {self._done}/{self.total} {pct:.0f}% " + " ".join(parts)
                 + f" elapsed {elapsed // 3600}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}")
         print(" ".join(line.split()), file=self.stream or sys.stdout, flush=True)
+        self._printed = (self._done, dict(self._values))
 
     def _draw(self) -> None:
         assert self._progress is not None and self._task is not None
@@ -167,7 +169,8 @@ class ProgressBar:
         tb: TracebackType | None,
     ) -> None:
         if self.enabled and self.plain:
-            self._print_line()
+            if self._printed != (self._done, self._values):  # the last values, once
+                self._print_line()
             return
         if self._progress is not None:
             self._draw()

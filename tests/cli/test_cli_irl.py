@@ -59,6 +59,9 @@ def test_registered_as_softrl_subcommand(tmp_path, capsys):
     (["--layout", "S.X\n..G"], "unknown symbol 'X'"),
     (["--layout", "S..\n..."], "no goal"),
     (["--n-demos", "0"], "--n-demos"),
+    (["--expert-temperature", "nan"], "--expert-temperature"),
+    (["--l2", "-1"], "--l2"),
+    (["--goal-reward", "nan"], "goal_reward"),
 ])
 def test_bad_settings_fail_at_once_with_one_line(tmp_path, capsys, argv, needle):
     from softrl.cli.main import main as softrl
@@ -80,3 +83,15 @@ def test_feature_matching_honours_a_tabular_reward_model(tmp_path, capsys, rewar
     printed = capsys.readouterr().out
     assert f"reward_model: {reward_model}" in printed
     assert float(_metrics(printed)["evd_greedy"]) >= 0.0
+
+
+def test_an_output_that_cannot_be_written_fails_before_any_work(tmp_path, capsys):
+    from softrl.cli.main import main as softrl
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    for out in (blocker / "irl.png", tmp_path):  # under a file; a directory
+        assert softrl(["irl", "--out", str(out)]) == 2
+        captured = capsys.readouterr()
+        assert "--out" in captured.err and len(captured.err.strip().splitlines()) == 1
+        assert captured.out == ""  # no fit was run, nothing printed

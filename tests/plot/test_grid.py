@@ -48,3 +48,22 @@ def test_panels_figure_has_one_axes_per_panel_and_marginal(tmp_path):
     assert plt.get_fignums() == before  # the figure is closed
     with pytest.raises(ValueError, match="panels"):
         plot_grid_panels(world, [], tmp_path / "none.png")
+
+
+def test_integer_stochastic_and_time_indexed_policies_draw_the_same_arrows():
+    world = GridWorld.from_map("S..\n..G", n_actions=5)
+    S = world.n_states
+    actions = np.arange(S) % 5
+    one_hot = np.eye(5)[actions]
+    values = np.zeros(S)
+
+    def arrows(policy):
+        ax = plot_grid_values(world, values, policy)
+        return [np.column_stack([c.U, c.V]) for c in ax.collections if hasattr(c, "U")]
+
+    expected = arrows(one_hot)
+    for policy in (actions, np.stack([one_hot, np.full((S, 5), 0.2)])):
+        for got, want in zip(arrows(policy), expected, strict=True):
+            np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match=r"actions must lie in \[0, 5\)"):
+        plot_grid_values(world, values, np.full(S, 7))

@@ -12,6 +12,7 @@ policy within 0.01% of the optimal return; the expert itself loses 40% of it.
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -108,7 +109,6 @@ def run(config: IRLConfig) -> dict[str, float]:
     model, the reward of entering the cell; for a tabular model, r(s) averaged over actions
     (blank on terminal cells, where no reward is collected).
     """
-    from softrl.envs import GridWorld
     from softrl.inference import soft_backward
     from softrl.irl import (
         FeatureMatchingIRL,
@@ -125,11 +125,7 @@ def run(config: IRLConfig) -> dict[str, float]:
 
     check_config(config)
     slip = config.effective_slip
-    world = GridWorld.from_map(
-        config.layout, slip=slip, n_actions=5, goal_reward=config.goal_reward,
-        trap_reward=config.trap_reward, step_reward=config.step_reward, gamma=1.0,
-        horizon=config.horizon,
-    )  # fmt: skip
+    world = _gridworld(config)
     mdp = world.mdp
     expert = soft_backward(mdp, temperature=config.expert_temperature).policy
     demos = sample_trajectories(mdp, expert, config.n_demos, seed=config.seed)
@@ -191,9 +187,7 @@ def run(config: IRLConfig) -> dict[str, float]:
 
 def check_config(config: IRLConfig) -> None:
     """Raise ValueError naming the first bad setting, before any work is done."""
-    from softrl.envs import GridWorld
-
-    GridWorld.from_map(config.layout, slip=config.effective_slip)  # malformed maps raise here
+    _gridworld(config)  # malformed maps and bad slip or rewards raise here
     if "G" not in config.layout:
         raise ValueError("--layout has no goal cell 'G'; the demonstrations need a goal to "
                          "reach (symbols: S start, . free, # wall, G goal, T trap)")
@@ -201,8 +195,29 @@ def check_config(config: IRLConfig) -> None:
         if getattr(config, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 1; got "
                              f"{getattr(config, name)}")
-    if config.expert_temperature <= 0 or config.l2 < 0:
-        raise ValueError("--expert-temperature must be > 0 and --l2 >= 0")
+    if not (math.isfinite(config.expert_temperature) and config.expert_temperature > 0):
+        raise ValueError(f"--expert-temperature must be a finite number > 0; got "
+                         f"{config.expert_temperature}")
+    if not (math.isfinite(config.l2) and config.l2 >= 0):
+        raise ValueError(f"--l2 must be a finite number >= 0; got {config.l2}")
+    out = Path(config.out)
+    if out.is_dir():
+        raise ValueError(f"--out {out} is a directory; give a file name such as {out / 'irl.png'}")
+    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ValueError(f"--out {out}: {blocking} is a file, not a directory; choose another "
+                         "path")
+
+
+def _gridworld(config: IRLConfig):
+    """The GridWorld of ``config`` (5 actions: the four moves and stay)."""
+    from softrl.envs import GridWorld
+
+    return GridWorld.from_map(
+        config.layout, slip=config.effective_slip, n_actions=5, goal_reward=config.goal_reward,
+        trap_reward=config.trap_reward, step_reward=config.step_reward, gamma=1.0,
+        horizon=config.horizon,
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None, prog: str = "softrl irl") -> int:

@@ -24,8 +24,8 @@ class FiniteMDPEnv(gym.Env):
 
     Parameters
     ----------
-    mdp : FiniteMDP
-        The model to sample.
+    mdp : FiniteMDP or GridWorld
+        The model to sample (a GridWorld's ``.mdp``).
     max_episode_steps : int, optional
         Truncate after this many steps; defaults to ``mdp.horizon`` (None: never truncate).
 
