@@ -25,6 +25,7 @@ from torch import Tensor, nn
 from softrl import functional as F
 from softrl.agents.config import Interval, StrOptions
 from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
+from softrl.agents.sac import _adam_impl
 from softrl.nn import DiscreteQNetwork
 from softrl.training.envs import check_discrete_spaces
 
@@ -111,7 +112,7 @@ class SoftQ(OffPolicyAgent):
                                else float(c.target_entropy))
         params = list(self.q.parameters()) + ([self.log_temperature]
                                               if self.learn_temperature else [])
-        self.optimizer = torch.optim.Adam(params, lr=c.learning_rate)
+        self.optimizer = torch.optim.Adam(params, lr=c.learning_rate, **_adam_impl(self.device))
 
     @property
     def temperature(self) -> Tensor:

@@ -1,0 +1,120 @@
+"""Soft DQN (softrl.agents.SoftQ) side by side with Stable-Baselines3 DQN on CartPole-v1
+(issue 13). Both use rl-baselines3-zoo's tuned DQN settings for CartPole-v1 (lr 2.3e-3,
+batch 64, buffer 1e5, 1000 warm-up steps, gamma 0.99, train every 256 steps for 128 gradient
+steps, target copied once per training phase, 256x256 MLP); SB3 explores epsilon-greedily
+(fraction 0.16, final 0.04), SoftQ with its Boltzmann policy at temperature T.
+
+Stable-Baselines3 lives in its own venv (never in .venv):
+
+    python3 -m venv bench/.venv-sb3
+    bench/.venv-sb3/bin/pip install torch==2.13.0
+    bench/.venv-sb3/bin/pip install "stable-baselines3==2.9.*"
+    bench/.venv-sb3/bin/pip install -e .
+
+    bench/.venv-sb3/bin/python bench/softq.py speed              # env steps/s, ratio
+    bench/.venv-sb3/bin/python bench/softq.py learn --seeds 0 1 2 3 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import torch
+
+from softrl.agents import SoftQ
+from softrl.training import evaluate_policy
+
+ENV = "CartPole-v1"
+RESULTS = Path(__file__).parent / "softq_runs"
+ZOO = {"learning_rate": 2.3e-3, "batch_size": 64, "buffer_size": 100_000,
+       "learning_starts": 1000, "gamma": 0.99, "train_freq": 256, "gradient_steps": 128}
+
+
+def make_softrl(seed: int, temperature: float) -> SoftQ:
+    return SoftQ(ENV, seed=seed, hidden_sizes=(256, 256), target_update_interval=128, tau=1.0,
+                 temperature=temperature, torch_threads=1, log_every=10**9,
+                 checkpoint_every=0, **ZOO)
+
+
+def make_sb3(seed: int):
+    from stable_baselines3 import DQN
+
+    return DQN("MlpPolicy", ENV, seed=seed, verbose=0, target_update_interval=10,
+               exploration_fraction=0.16, exploration_final_eps=0.04,
+               policy_kwargs={"net_arch": [256, 256]}, **ZOO)
+
+
+def speed(args: argparse.Namespace) -> None:
+    """Alternate chunks of both agents in one process; report steps/s and the ratio."""
+    torch.set_num_threads(1)
+    agents = {"softrl SoftQ": make_softrl(0, args.temperature), "SB3 DQN": make_sb3(0)}
+    for agent in agents.values():  # warm-up past learning_starts
+        agent.learn(2000)
+    rates: dict[str, list[float]] = {k: [] for k in agents}
+    for _ in range(args.rounds):
+        for name, agent in agents.items():
+            start = time.perf_counter()
+            if name == "SB3 DQN":
+                agent.learn(args.chunk, reset_num_timesteps=False)
+            else:
+                agent.learn(args.chunk)
+            rates[name].append(args.chunk / (time.perf_counter() - start))
+    for name, values in rates.items():
+        print(f"{name:>14}: median {statistics.median(values):7.0f} env steps/s  "
+              f"(runs {', '.join(f'{v:.0f}' for v in values)})")
+    ratio = statistics.median(rates["softrl SoftQ"]) / statistics.median(rates["SB3 DQN"])
+    print(f"ratio softrl / SB3: {ratio:.2f}")
+
+
+def learn(args: argparse.Namespace) -> None:
+    """Learning curves: greedy mean return over 20 episodes every eval_every steps."""
+    torch.set_num_threads(1)
+    RESULTS.mkdir(exist_ok=True)
+    env = gym.make(ENV)
+    for seed in args.seeds:
+        for kind in args.agents:
+            agent = make_softrl(seed, args.temperature) if kind == "softrl" else make_sb3(seed)
+            curve, first = [], None
+            for step in range(args.eval_every, args.steps + 1, args.eval_every):
+                if kind == "softrl":
+                    agent.learn(args.eval_every)
+                    act = lambda o, a=agent: a.act(o, deterministic=True)  # noqa: E731
+                else:
+                    agent.learn(args.eval_every, reset_num_timesteps=False)
+                    act = lambda o, a=agent: a.predict(o, deterministic=True)[0]  # noqa: E731
+                ret = evaluate_policy(act, env, args.episodes, seed=10_000 + seed)["mean_return"]
+                curve.append((step, ret))
+                if first is None and ret >= 475:
+                    first = step
+                print(kind, seed, step, f"{ret:.1f}", flush=True)
+            final = evaluate_policy(act, env, 100, seed=20_000 + seed)["mean_return"]
+            out = {"agent": kind, "seed": seed, "curve": curve, "first_475": first,
+                   "final_100": final}
+            (RESULTS / f"{kind}-s{seed}.json").write_text(json.dumps(out))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("speed")
+    p.add_argument("--chunk", type=int, default=2048)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--temperature", type=float, default=0.01)
+    p = sub.add_parser("learn")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    p.add_argument("--agents", nargs="+", default=["softrl", "sb3"])
+    p.add_argument("--steps", type=int, default=50_000)
+    p.add_argument("--eval-every", type=int, default=5000)
+    p.add_argument("--episodes", type=int, default=20)
+    p.add_argument("--temperature", type=float, default=0.01)
+    args = parser.parse_args()
+    {"speed": speed, "learn": learn}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
