@@ -13,6 +13,7 @@ Stable-Baselines3 lives in its own venv (never in .venv):
 
     bench/.venv-sb3/bin/python bench/softq.py speed              # env steps/s, ratio
     bench/.venv-sb3/bin/python bench/softq.py learn --seeds 0 1 2 3 4
+    bench/.venv-sb3/bin/python bench/softq.py plot               # bench/softq_learning_curve.png
 """
 
 from __future__ import annotations
@@ -98,6 +99,33 @@ def learn(args: argparse.Namespace) -> None:
             (RESULTS / f"{kind}-s{seed}.json").write_text(json.dumps(out))
 
 
+def plot(args: argparse.Namespace) -> None:
+    """bench/softq_learning_curve.png: mean and range over seeds of both agents."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for kind, label in (("softrl", "softrl SoftQ (T = 0.01)"), ("sb3", "SB3 DQN")):
+        runs = [json.loads(f.read_text()) for f in sorted(RESULTS.glob(f"{kind}-s*.json"))]
+        if not runs:
+            continue
+        steps = [s for s, _ in runs[0]["curve"]]
+        values = [[v for _, v in r["curve"]] for r in runs]
+        lo, hi = (list(map(f, zip(*values, strict=True))) for f in (min, max))
+        mean = [statistics.mean(v) for v in zip(*values, strict=True)]
+        ax.plot(steps, mean, label=f"{label}, mean of {len(runs)} seeds")
+        ax.fill_between(steps, lo, hi, alpha=0.2)
+    ax.axhline(475, color="gray", ls=":")
+    ax.set_xlabel("env steps")
+    ax.set_ylabel("greedy mean return (20 episodes)")
+    ax.set_title("CartPole-v1, rl-zoo DQN settings")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(Path(__file__).parent / "softq_learning_curve.png", dpi=100)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -112,8 +140,9 @@ def main() -> None:
     p.add_argument("--eval-every", type=int, default=5000)
     p.add_argument("--episodes", type=int, default=20)
     p.add_argument("--temperature", type=float, default=0.01)
+    sub.add_parser("plot")
     args = parser.parse_args()
-    {"speed": speed, "learn": learn}[args.cmd](args)
+    {"speed": speed, "learn": learn, "plot": plot}[args.cmd](args)
 
 
 if __name__ == "__main__":
