@@ -23,7 +23,6 @@ Example
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -34,6 +33,7 @@ from torch import Tensor, nn
 from softrl import functional as F
 from softrl.agents.config import Interval, StrOptions
 from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
+from softrl.agents.temperature import Temperature
 from softrl.data import ReplayBatch
 from softrl.nn import QEnsemble, SquashedGaussianActor, ValueNetwork
 from softrl.training.envs import check_continuous_spaces
@@ -108,16 +108,14 @@ class SAC(OffPolicyAgent):
         else:
             self.value = ValueNetwork(o, c.hidden_sizes)
             self.value_target = _frozen_copy(self.value, ValueNetwork(o, c.hidden_sizes))
-        self.to(self.device)
 
         # Temperature: learned in log space toward target_entropy, or fixed.
-        self.learn_temperature = c.temperature == "auto"
-        init = c.initial_temperature if self.learn_temperature else float(c.temperature)
-        self.log_temperature = nn.Parameter(
-            torch.tensor(math.log(max(init, 1e-30)), device=self.device),
-            requires_grad=self.learn_temperature,
-        )
         self.target_entropy = float(-a) if c.target_entropy is None else float(c.target_entropy)
+        self.temperature = Temperature(c.temperature, c.initial_temperature,
+                                       self.target_entropy, self.device)
+        self.learn_temperature = self.temperature.learn
+        self.log_temperature = self.temperature.log_temperature
+        self.to(self.device)
         params = [*self.actor.parameters(), *self.critic.parameters()]
         if self.value is not None:
             params += list(self.value.parameters())
@@ -133,7 +131,7 @@ class SAC(OffPolicyAgent):
         """One gradient step on all networks from one batch; returns the losses (tensors)."""
         c = self.config
         obs, actions, rewards, next_obs, terminated = batch[:5]
-        temperature = self.log_temperature.detach().exp()
+        temperature = self.temperature()
         gen = self.rngs.torch
 
         # Policy sample at s, shared by the actor, temperature (and V target) losses.
@@ -156,8 +154,7 @@ class SAC(OffPolicyAgent):
                                           c.gamma)
         losses["losses/critic"] = F.critic_loss(self.critic(obs, actions), y)
         if self.learn_temperature:
-            losses["losses/temperature"] = F.temperature_loss(
-                self.log_temperature, log_prob, self.target_entropy)
+            losses["losses/temperature"] = self.temperature.loss(log_prob)
 
         self.optimizer.zero_grad(set_to_none=True)
         torch.stack(list(losses.values())).sum().backward()
@@ -186,6 +183,7 @@ class SAC(OffPolicyAgent):
         nets: dict[str, nn.Module | None] = {
             "actor": self.actor, "critic": self.critic, "critic_target": self.critic_target,
             "value": self.value, "value_target": self.value_target,
+            "temperature": self.temperature,
         }
         return {k: v for k, v in nets.items() if v is not None}
 
@@ -195,16 +193,8 @@ class SAC(OffPolicyAgent):
     def _optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"optimizer": self.optimizer}
 
-    def _extra_state(self) -> dict[str, dict[str, Tensor]]:
-        return {"temperature": {"log_temperature": self.log_temperature.detach().cpu()}}
-
-    def _load_extra_state(self, states: dict[str, Any]) -> None:
-        with torch.no_grad():
-            self.log_temperature.copy_(states["temperature"]["log_temperature"])
-
     def _log_values(self) -> dict[str, float]:
-        return {"charts/temperature": self.log_temperature.exp().item(),
-                **super()._log_values()}
+        return {"charts/temperature": self.temperature().item(), **super()._log_values()}
 
 
 def _frozen_copy(source: nn.Module, target: nn.Module) -> nn.Module:

@@ -26,6 +26,7 @@ from softrl import functional as F
 from softrl.agents.config import Interval, StrOptions
 from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
 from softrl.agents.sac import _adam_impl
+from softrl.agents.temperature import Temperature
 from softrl.nn import DiscreteQNetwork
 from softrl.training.envs import check_discrete_spaces
 
@@ -104,26 +105,17 @@ class SoftQ(OffPolicyAgent):
         self.q_target = DiscreteQNetwork(self.obs_dim, self.n_actions, c.hidden_sizes)
         self.q_target.load_state_dict(self.q.state_dict())
         self.q_target.requires_grad_(False)
-        self.learn_temperature = c.temperature == "auto"
-        init = c.initial_temperature if self.learn_temperature else float(c.temperature)
-        self.log_temperature = nn.Parameter(torch.tensor(math.log(init), device=self.device),
-                                            requires_grad=self.learn_temperature)
-        self.target_entropy = (0.2 * math.log(self.n_actions) if c.target_entropy is None
-                               else float(c.target_entropy))
-        params = list(self.q.parameters()) + ([self.log_temperature]
-                                              if self.learn_temperature else [])
+        target = 0.2 * math.log(self.n_actions) if c.target_entropy is None else c.target_entropy
+        self.temperature = Temperature(c.temperature, c.initial_temperature, target, self.device)
+        params = list(self.q.parameters()) + ([self.temperature.log_temperature]
+                                              if self.temperature.learn else [])
         self.optimizer = torch.optim.Adam(params, lr=c.learning_rate, **_adam_impl(self.device))
-
-    @property
-    def temperature(self) -> Tensor:
-        """The current T (a tensor without gradient)."""
-        return self.log_temperature.detach().exp()
 
     def train_step(self, batch: Any) -> dict[str, Tensor]:
         """One gradient step on the soft Bellman error of one batch (Huber loss)."""
         c = self.config
         obs, actions, rewards, next_obs, terminated = batch[:5]
-        T = self.temperature
+        T = self.temperature()
         q_all = self.q(obs)
         q_taken = q_all.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
         with torch.no_grad():
@@ -133,11 +125,10 @@ class SoftQ(OffPolicyAgent):
             y = F.soft_dqn_target(rewards, terminated, self.q_target(next_obs), T, c.gamma,
                                   self.q(next_obs) if c.double_q else None)
         losses = {"losses/q": torch.nn.functional.smooth_l1_loss(q_taken, y)}
-        if self.learn_temperature:
+        if self.temperature.learn:
             log_pi = F.boltzmann_log_policy(q_all.detach(), T)
             expected_log_pi = (log_pi.exp() * log_pi).sum(-1)  # -H(pi(.|s))
-            losses["losses/temperature"] = F.temperature_loss(
-                self.log_temperature, expected_log_pi, self.target_entropy)
+            losses["losses/temperature"] = self.temperature.loss(expected_log_pi)
         self.optimizer.zero_grad(set_to_none=True)
         torch.stack(list(losses.values())).sum().backward()
         torch.nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm)
@@ -153,21 +144,14 @@ class SoftQ(OffPolicyAgent):
         q = self.q(obs)
         if deterministic:
             return q.argmax(-1)
-        probs = F.boltzmann_log_policy(q, self.temperature).exp()
+        probs = F.boltzmann_log_policy(q, self.temperature()).exp()
         return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
 
     def _modules(self) -> dict[str, nn.Module]:
-        return {"q": self.q, "q_target": self.q_target}
+        return {"q": self.q, "q_target": self.q_target, "temperature": self.temperature}
 
     def _optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"optimizer": self.optimizer}
 
-    def _extra_state(self) -> dict[str, dict[str, Tensor]]:
-        return {"temperature": {"log_temperature": self.log_temperature.detach().cpu()}}
-
-    def _load_extra_state(self, states: dict[str, Any]) -> None:
-        with torch.no_grad():
-            self.log_temperature.copy_(states["temperature"]["log_temperature"])
-
     def _log_values(self) -> dict[str, float]:
-        return {"charts/temperature": self.temperature.item(), **super()._log_values()}
+        return {"charts/temperature": self.temperature().item(), **super()._log_values()}
