@@ -16,7 +16,7 @@ def test_finite_mdp_env_takes_a_gridworld() -> None:
     assert env.mdp is world.mdp
     obs, _ = env.reset(seed=0)
     assert 0 <= obs < world.mdp.n_states
-    with pytest.raises(TypeError, match="FiniteMDP or a GridWorld"):
+    with pytest.raises(ValueError, match="FiniteMDP or a GridWorld"):
         FiniteMDPEnv("grid")
 
 

@@ -79,7 +79,7 @@ def test_rejects_bad_input():
     env.reset(seed=0)
     with pytest.raises(ValueError, match="action"):
         env.step(2)
-    with pytest.raises(TypeError, match="mdp"):
+    with pytest.raises(ValueError, match="mdp"):
         FiniteMDPEnv("chain")  # type: ignore[arg-type]
 
 

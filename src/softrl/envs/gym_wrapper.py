@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 
 from softrl.mdp.finite import FiniteMDP
+from softrl.mdp.validation import MDPValidationError
 
 __all__ = ["FiniteMDPEnv"]
 
@@ -44,7 +45,7 @@ class FiniteMDPEnv(gym.Env):
         if not isinstance(mdp, FiniteMDP) and isinstance(getattr(mdp, "mdp", None), FiniteMDP):
             mdp = mdp.mdp  # a GridWorld (or any builder result holding its FiniteMDP)
         if not isinstance(mdp, FiniteMDP):
-            raise TypeError(f"mdp: expected a FiniteMDP or a GridWorld, got "
+            raise MDPValidationError(f"mdp: expected a FiniteMDP or a GridWorld, got "
                             f"{type(mdp).__name__}.")
         self.mdp = mdp
         self.max_episode_steps = mdp.horizon if max_episode_steps is None else max_episode_steps
