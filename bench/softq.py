@@ -36,7 +36,11 @@ ZOO = {"learning_rate": 2.3e-3, "batch_size": 64, "buffer_size": 100_000,
        "learning_starts": 1000, "gamma": 0.99, "train_freq": 256, "gradient_steps": 128}
 
 
-def make_softrl(seed: int, temperature: float) -> SoftQ:
+def _temperature(text: str) -> float | str:
+    return text if text == "auto" else float(text)
+
+
+def make_softrl(seed: int, temperature: float | str) -> SoftQ:
     return SoftQ(ENV, seed=seed, hidden_sizes=(256, 256), target_update_interval=128, tau=1.0,
                  temperature=temperature, torch_threads=1, log_every=10**9,
                  checkpoint_every=0, **ZOO)
@@ -94,9 +98,10 @@ def learn(args: argparse.Namespace) -> None:
                     first = step
                 print(kind, seed, step, f"{ret:.1f}", flush=True)
             final = evaluate_policy(act, env, 100, seed=20_000 + seed)["mean_return"]
-            out = {"agent": kind, "seed": seed, "curve": curve, "first_475": first,
+            tag = f"{kind}-T{args.temperature}" if kind == "softrl" else kind
+            out = {"agent": tag, "seed": seed, "curve": curve, "first_475": first,
                    "final_100": final}
-            (RESULTS / f"{kind}-s{seed}.json").write_text(json.dumps(out))
+            (RESULTS / f"{tag}-s{seed}.json").write_text(json.dumps(out))
 
 
 def plot(args: argparse.Namespace) -> None:
@@ -107,7 +112,9 @@ def plot(args: argparse.Namespace) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    for kind, label in (("softrl", "softrl SoftQ (T = 0.01)"), ("sb3", "SB3 DQN")):
+    tags = sorted({f.name.rsplit("-s", 1)[0] for f in RESULTS.glob("*.json")})
+    for kind in tags:
+        label = "SB3 DQN" if kind == "sb3" else f"softrl SoftQ, {kind.split('-', 1)[1]}"
         runs = [json.loads(f.read_text()) for f in sorted(RESULTS.glob(f"{kind}-s*.json"))]
         if not runs:
             continue
@@ -132,14 +139,14 @@ def main() -> None:
     p = sub.add_parser("speed")
     p.add_argument("--chunk", type=int, default=2048)
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--temperature", type=float, default=0.01)
+    p.add_argument("--temperature", type=_temperature, default=0.01)
     p = sub.add_parser("learn")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--agents", nargs="+", default=["softrl", "sb3"])
     p.add_argument("--steps", type=int, default=50_000)
     p.add_argument("--eval-every", type=int, default=5000)
     p.add_argument("--episodes", type=int, default=20)
-    p.add_argument("--temperature", type=float, default=0.01)
+    p.add_argument("--temperature", type=_temperature, default=0.01)
     sub.add_parser("plot")
     args = parser.parse_args()
     {"speed": speed, "learn": learn, "plot": plot}[args.cmd](args)
