@@ -9,7 +9,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from softrl.functional.gae import gae
+from softrl.functional.returns import gae
 
 __all__ = ["RolloutBatch", "RolloutStorage"]
 

@@ -1,7 +1,7 @@
 """Pure torch functions for max-entropy deep RL: soft values, policy densities, SAC losses."""
 
 from softrl.functional.entropy_pg import entropy_pg_loss, soft_rewards
-from softrl.functional.gae import gae
+from softrl.functional.returns import discounted_returns, gae
 from softrl.functional.sac import (
     actor_loss,
     critic_loss,
@@ -25,6 +25,7 @@ __all__ = [
     "actor_loss",
     "boltzmann_log_policy",
     "critic_loss",
+    "discounted_returns",
     "entropy_pg_loss",
     "gae",
     "munchausen_bonus",
