@@ -1,5 +1,6 @@
 """Rollout storage: next values around episode ends, and minibatches that cover every step."""
 
+import pytest
 import torch
 
 from softrl.data import RolloutStorage
@@ -23,3 +24,12 @@ def test_next_values_and_minibatches() -> None:
     seen = torch.cat([b.obs[:, 0] for b in st.minibatches(3, torch.Generator().manual_seed(0))])
     assert sorted(seen.tolist()) == sorted([float(t) for t in range(T) for _ in range(N)])
     assert all(b.actions.dtype == torch.int64 for b in st.minibatches(8, torch.Generator()))
+
+
+def test_incomplete_rollout_and_bad_batch_size_are_refused() -> None:
+    st = RolloutStorage(2, 1, obs_dim=1, action_shape=(1,), discrete=False,
+                        device=torch.device("cpu"))
+    with pytest.raises(RuntimeError, match="holds 0 of its 2 steps"):
+        st.compute_returns_and_advantages(torch.zeros(1), {}, 0.9, 0.9)
+    with pytest.raises(ValueError, match="batch_size"):
+        next(st.minibatches(0, torch.Generator()))

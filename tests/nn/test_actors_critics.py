@@ -92,3 +92,58 @@ def test_recurrent_core_resets_equal_separate_episodes() -> None:
     ref, _ = core(x[:, 1:], h0[1:])
     torch.testing.assert_close(out[:, 1], ref[:, 0])
     assert math.isclose(float(core.initial_state(4).abs().sum()), 0.0)
+
+
+def test_entropies_have_their_closed_forms() -> None:
+    torch.manual_seed(0)
+    actor = GaussianActor(3, 2, (8,), initial_log_std=-0.3)
+    obs = torch.randn(4, 3)
+    # H = sum_i log sigma_i + d/2 log(2 pi e), the same for every state.
+    expected = 2 * (-0.3 + 0.5 * math.log(2 * math.pi * math.e))
+    torch.testing.assert_close(actor.entropy(obs), torch.full((4,), expected))
+    cat = CategoricalActor(3, 5, ())
+    with torch.no_grad():
+        cat.net[0].weight.zero_()
+        cat.net[0].bias.fill_(1.7)
+    torch.testing.assert_close(cat.entropy(obs), torch.full((4,), math.log(5)))
+
+
+def test_discrete_q_ensemble_member_equals_its_own_linear_stack() -> None:
+    torch.manual_seed(0)
+    q = DiscreteQNetwork(4, 3, (8, 6), n_members=3)
+    obs = torch.randn(5, 4)
+    out = q(obs)
+    layers = [m for m in q.net.modules() if hasattr(m, "weight") and m.weight.dim() == 3]
+    for e in range(3):
+        h = obs
+        for i, layer in enumerate(layers):
+            lin = nn.Linear(layer.weight.shape[1], layer.weight.shape[2])
+            with torch.no_grad():
+                lin.weight.copy_(layer.weight[e].T)
+                lin.bias.copy_(layer.bias[e].reshape(-1))
+            h = lin(h)
+            if i < len(layers) - 1:
+                h = torch.relu(h)
+        torch.testing.assert_close(out[e], h)
+    with pytest.raises(ValueError, match="n_members"):
+        DiscreteQNetwork(4, 3, (8,), n_members=0)
+
+
+def test_recurrent_core_equals_torch_gru_and_checks_shapes() -> None:
+    torch.manual_seed(0)
+    core = RecurrentCore(3, 4)
+    gru = nn.GRU(3, 4)
+    with torch.no_grad():
+        gru.weight_ih_l0.copy_(core.cell.weight_ih)
+        gru.weight_hh_l0.copy_(core.cell.weight_hh)
+        gru.bias_ih_l0.copy_(core.cell.bias_ih)
+        gru.bias_hh_l0.copy_(core.cell.bias_hh)
+    x, h0 = torch.randn(6, 2, 3), torch.randn(2, 4)
+    out, h = core(x, h0)
+    ref, h_ref = gru(x, h0.unsqueeze(0))
+    torch.testing.assert_close(out, ref)
+    torch.testing.assert_close(h, h_ref[0])
+    with pytest.raises(ValueError, match="reset must be"):
+        core(x, h0, torch.zeros(6, 3))
+    with pytest.raises(ValueError, match="hidden"):
+        core(x, torch.zeros(2, 5))

@@ -88,7 +88,9 @@ class RolloutStorage:
         gamma, gae_lambda : float
             Discount and GAE lambda.
         """
-        assert self.pos == self.n_steps, "the rollout is not full"
+        if self.pos != self.n_steps:
+            raise RuntimeError(f"the rollout holds {self.pos} of its {self.n_steps} steps; add "
+                               "every step before computing returns")
         self.next_values[:-1] = self.values[1:]
         self.next_values[-1] = last_values
         for (t, i), v in truncation_values.items():
@@ -98,6 +100,8 @@ class RolloutStorage:
 
     def minibatches(self, batch_size: int, generator: torch.Generator) -> Iterator[RolloutBatch]:
         """Shuffled minibatches over the T*N steps (the last one may be smaller)."""
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
         total = self.n_steps * self.n_envs
         order = torch.randperm(total, generator=generator, device=generator.device)
         flat = RolloutBatch(self.obs.flatten(0, 1), self.actions.flatten(0, 1),

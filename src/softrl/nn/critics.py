@@ -72,6 +72,8 @@ class DiscreteQNetwork(nn.Module):
     def __init__(self, obs_dim: int, n_actions: int, hidden_sizes: Sequence[int],
                  n_members: int = 1) -> None:
         super().__init__()
+        if isinstance(n_members, bool) or not isinstance(n_members, int) or n_members < 1:
+            raise ValueError(f"n_members must be a positive int; got {n_members!r}")
         self.n_members = n_members
         self.net: nn.Module = (mlp(obs_dim, hidden_sizes, n_actions) if n_members == 1
                                else EnsembleMLP(n_members, obs_dim, hidden_sizes, n_actions))

@@ -46,6 +46,12 @@ class RecurrentCore(nn.Module):
         -------
         (outputs, hidden) : (T, B, hidden_dim) and the final state (B, hidden_dim)
         """
+        if x.dim() != 3 or hidden.shape != (x.shape[1], self.hidden_dim):
+            raise ValueError(f"x must be (T, B, in_dim) and hidden (B, {self.hidden_dim}); got "
+                             f"{tuple(x.shape)} and {tuple(hidden.shape)}")
+        if reset is not None and reset.shape != x.shape[:2]:
+            raise ValueError(f"reset must be (T, B) = {tuple(x.shape[:2])}; got "
+                             f"{tuple(reset.shape)}")
         outputs = []
         for t in range(x.shape[0]):
             if reset is not None:
