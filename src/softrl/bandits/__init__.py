@@ -30,7 +30,7 @@ from softrl.bandits.environments import (
     GaussianBandit,
 )
 from softrl.bandits.kl import kl_bernoulli, kl_gaussian, klucb_bernoulli, klucb_gaussian
-from softrl.bandits.run import BanditResult, lai_robbins_constant, run, ucb1_regret_bound
+from softrl.bandits.simulate import BanditResult, lai_robbins_constant, run, ucb1_regret_bound
 
 __all__ = [
     "ALGORITHMS",
