@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from softrl.validation import Interval, check_scalar
+
 __all__ = ["EquivalenceGradients", "soft_q_pg_equivalence", "soft_q_pg_losses"]
 
 
@@ -72,7 +74,29 @@ def soft_q_pg_equivalence(theta_pi: np.ndarray, theta_v: np.ndarray, states: np.
     """Compute grad L_Q and T grad L_PG + grad L_V on the same batch, by autograd (float64).
 
     They agree to rounding for any parameters and batch (see the module docstring).
+
+    Parameters
+    ----------
+    theta_pi : array (S, A)
+        Policy logits.
+    theta_v : array (S,)
+        V(s).
+    states, actions, next_states : int arrays (B,)
+    rewards, terminated : arrays (B,)
+    temperature : float
+        T > 0.
+    gamma : float
+        Discount in [0, 1].
+
+    Returns
+    -------
+    EquivalenceGradients
+        ``soft_q`` and ``pg_plus_value``, each (grad theta_pi (S, A), grad theta_v (S,)).
     """
+    owner = "soft_q_pg_equivalence"
+    check_scalar(temperature, "temperature", Interval(float, 0, None, closed="neither"), owner)
+    check_scalar(gamma, "gamma", Interval(float, 0, 1), owner)
+
     def grads(which: str) -> tuple[np.ndarray, np.ndarray]:
         tp = torch.tensor(theta_pi, dtype=torch.float64, requires_grad=True)
         tv = torch.tensor(theta_v, dtype=torch.float64, requires_grad=True)
