@@ -179,15 +179,19 @@ def _log_gamma_mt(shape: np.ndarray, z: np.ndarray, u: np.ndarray, boost: np.nda
     a < 1 samples Gamma(a + 1) and multiplies by B^(1/a), B = ``boost`` (R, M) uniform.
     """
     small = shape < 1.0
-    a = np.where(small, shape + 1.0, shape)
+    a = np.where(small, shape + 1.0, shape) if small.any() else shape
     d = a - 1.0 / 3.0
     c = 1.0 / np.sqrt(9.0 * d)
-    v = (1.0 + c[..., None] * z) ** 3
+    w = 1.0 + c[..., None] * z
+    positive = w > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_v = np.log(np.where(v > 0, v, 1.0))
-        ok = (v > 0) & (np.log(u) < 0.5 * z**2 + d[..., None] * (1.0 - v + log_v))
-    first = np.argmax(ok, axis=2)
-    log_g = np.log(d) + np.take_along_axis(log_v, first[..., None], axis=2)[..., 0]
+        log_v = 3.0 * np.log(np.where(positive, w, 1.0))
+    v = w * w * w
+    ok = positive & (np.log(u) < 0.5 * z * z + d[..., None] * (1.0 - v + log_v))
+    chosen = log_v[..., -1]
+    for j in range(z.shape[2] - 2, -1, -1):
+        chosen = np.where(ok[..., j], log_v[..., j], chosen)
+    log_g = np.log(d) + chosen
     for r, m in np.argwhere(~ok.any(axis=2)):
         rng, dd, cc = fallback[r], d[r, m], c[r, m]
         while True:

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("softrl.cli.evaluate:main", "evaluate the latest checkpoint of a run directory"),
     "plot": ("softrl.cli.plot:main", "plot a run's learning curve to PNG"),
     "irl": ("softrl.cli.irl:main", "inverse RL on a gridworld: demos -> reward, PNG of both"),
+    "bandit": ("softrl.cli.bandit:main", "bandit algorithms' regret curves (PNG) and a table"),
 }
 
 

@@ -1,6 +1,7 @@
 """All of softrl's pictures (matplotlib, imported lazily with the Agg backend): value heatmaps
 with policy arrows, state marginals, IRL rewards on a gridworld, learning curves."""
 
+from softrl.plot.bandits import plot_regret
 from softrl.plot.curves import DEFAULT_KEYS, plot_runs
 from softrl.plot.grid import (
     grid_layout,
@@ -16,6 +17,7 @@ __all__ = [
     "plot_grid_panels",
     "plot_grid_values",
     "plot_irl_gridworld",
+    "plot_regret",
     "plot_runs",
     "plot_state_marginals",
 ]
