@@ -95,3 +95,16 @@ def test_schema_errors_name_the_field() -> None:
         ReplayBuffer(4, 1, 1).load_state_dict(buf.state_dict())
     with pytest.raises(ValueError, match="base field"):
         ReplayBuffer(4, 1, 1, extra_fields={"obs": ()})
+
+
+def test_base_field_shapes_and_integer_schema_are_checked() -> None:
+    buf = ReplayBuffer(4, obs_dim=3, action_dim=2)
+    with pytest.raises(ValueError, match=r"obs and next_obs of shape \(N, 3\).*'obs': \(1, 2\)"):
+        buf.add(np.zeros((1, 2)), np.zeros((1, 2)), np.zeros(1), np.zeros((1, 3)), np.zeros(1))
+    ints = ReplayBuffer(4, 1, 1, extra_fields={"task_id": ()}, integer_fields={"task_id"})
+    with pytest.raises(ValueError, match="integer_fields mismatch"):
+        ReplayBuffer(4, 1, 1, extra_fields={"task_id": ()}).load_state_dict(ints.state_dict())
+    state = buf.state_dict()
+    state["data"] = state["data"][:, :1]
+    with pytest.raises(ValueError, match="data has shape"):
+        buf.load_state_dict(state)

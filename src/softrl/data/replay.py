@@ -119,11 +119,21 @@ class ReplayBuffer:
         n = len(rewards)
         rows = np.empty((n, self.width), dtype=np.float32)
         s_obs, s_act, s_rew, s_next, s_term = self._slices[:5]
-        rows[:, s_obs] = _numpy(obs).reshape(n, self.obs_dim)
-        rows[:, s_act] = _numpy(actions).reshape(n, self.action_dim)
-        rows[:, s_rew] = _numpy(rewards)
-        rows[:, s_next] = _numpy(next_obs).reshape(n, self.obs_dim)
-        rows[:, s_term] = _numpy(terminated)
+        try:
+            rows[:, s_obs] = _numpy(obs).reshape(n, self.obs_dim)
+            rows[:, s_act] = _numpy(actions).reshape(n, self.action_dim)
+            rows[:, s_rew] = _numpy(rewards)
+            rows[:, s_next] = _numpy(next_obs).reshape(n, self.obs_dim)
+            rows[:, s_term] = _numpy(terminated)
+        except ValueError as err:  # only on bad input: name the field that does not fit
+            shapes = {"obs": np.shape(obs), "actions": np.shape(actions),
+                      "rewards": np.shape(rewards), "next_obs": np.shape(next_obs),
+                      "terminated": np.shape(terminated)}
+            raise ValueError(f"add() takes obs and next_obs of shape (N, {self.obs_dim}), "
+                             f"actions of shape (N, {self.action_dim})"
+                             f"{' or (N,)' if self.discrete_actions else ''}, rewards and "
+                             f"terminated of shape (N,) with N = len(rewards) = {n}; got "
+                             f"{shapes}") from err
         for (name, shape), sl in zip(self.extra_fields.items(), self._slices[5:], strict=True):
             value = _numpy(extras[name])
             if value.shape != (n, *shape):
@@ -173,7 +183,8 @@ class ReplayBuffer:
         """What a loaded state must match."""
         return {"capacity": self.capacity, "obs_dim": self.obs_dim,
                 "action_dim": self.action_dim, "discrete_actions": self.discrete_actions,
-                "extra_fields": {k: list(v) for k, v in self.extra_fields.items()}}
+                "extra_fields": {k: list(v) for k, v in self.extra_fields.items()},
+                "integer_fields": sorted(self.integer_fields)}
 
     def state_dict(self) -> dict[str, Any]:
         """Filled rows, write position and schema, for ``torch.save``."""
@@ -184,18 +195,17 @@ class ReplayBuffer:
         """Restore from :meth:`state_dict`; the schema must match this buffer's."""
         mine = self.schema()
         for key, value in mine.items():
-            saved = state.get(key, False if key == "discrete_actions" else
-                              {} if key == "extra_fields" else None)
+            saved = state.get(key, {"discrete_actions": False, "extra_fields": {},
+                                    "integer_fields": []}.get(key))
             if key in ("capacity", "obs_dim", "action_dim"):
                 saved = int(saved) if saved is not None else None
             if saved != value:
                 raise ValueError(f"replay buffer {key} mismatch: checkpoint has {saved}, "
                                  f"this buffer {value}")
         data = state["data"]
-        assert isinstance(data, Tensor)
         size = int(state["size"])
-        if data.shape != (size, self.width):
-            raise ValueError(f"replay buffer data has shape {tuple(data.shape)}, "
+        if not isinstance(data, Tensor) or data.shape != (size, self.width):
+            raise ValueError(f"replay buffer data has shape {tuple(np.shape(data))}, "
                              f"expected {(size, self.width)}")
         self.data.zero_()
         self.data[:size] = data.to(self.device)
