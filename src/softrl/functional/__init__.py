@@ -1,6 +1,11 @@
 """Pure torch functions for max-entropy deep RL: soft values, policy densities, SAC losses."""
 
-from softrl.functional.entropy_pg import entropy_pg_loss, soft_rewards
+from softrl.functional.entropy_pg import (
+    entropy_pg_loss,
+    soft_reinforce_loss,
+    soft_returns_to_go,
+    soft_rewards,
+)
 from softrl.functional.returns import discounted_returns, gae
 from softrl.functional.sac import (
     actor_loss,
@@ -12,7 +17,12 @@ from softrl.functional.sac import (
     temperature_loss,
     value_loss,
 )
-from softrl.functional.soft_q import boltzmann_log_policy, munchausen_bonus, soft_dqn_target
+from softrl.functional.soft_q import (
+    boltzmann_log_policy,
+    munchausen_bonus,
+    soft_dqn_target,
+    soft_q_loss,
+)
 from softrl.functional.soft_value import soft_value
 from softrl.functional.squashed_gaussian import (
     gaussian_log_prob,
@@ -33,7 +43,10 @@ __all__ = [
     "polyak_update",
     "q_target_from_value",
     "soft_dqn_target",
+    "soft_q_loss",
     "soft_q_target",
+    "soft_reinforce_loss",
+    "soft_returns_to_go",
     "soft_rewards",
     "soft_v_target",
     "soft_value",

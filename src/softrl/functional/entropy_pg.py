@@ -15,9 +15,12 @@ which the exact entropy term replaces; keeping both would count it twice).
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor
 
-__all__ = ["entropy_pg_loss", "soft_rewards"]
+from softrl.validation import Interval, check_scalar
+
+__all__ = ["entropy_pg_loss", "soft_reinforce_loss", "soft_returns_to_go", "soft_rewards"]
 
 
 def soft_rewards(rewards: Tensor, log_probs: Tensor, temperature: float) -> Tensor:
@@ -59,3 +62,92 @@ def entropy_pg_loss(
     policy = -(log_probs * advantages.detach()).mean() - temperature * entropy.mean()
     value = value_coef * (values - returns.detach()).pow(2).mean()
     return policy, value
+
+
+def soft_returns_to_go(rewards: Tensor, log_probs: Tensor, temperature: float,
+                       gamma: float = 1.0, mask: Tensor | None = None) -> Tensor:
+    """G_t = sum_{k >= t} gamma^(k - t) (r_k - T log pi(a_k|s_k)) per whole episode (no
+    gradient).
+
+    Parameters
+    ----------
+    rewards, log_probs : Tensor, shape (B, L)
+        Batch-first episodes padded to length L; r_t and log pi(a_t|s_t).
+    temperature : float
+        T >= 0.
+    gamma : float
+        Discount in [0, 1].
+    mask : Tensor, shape (B, L), optional
+        1 on steps that happened, 0 on padding (padding adds nothing).
+
+    Returns
+    -------
+    Tensor, shape (B, L)
+    """
+    _check_episodes(rewards, log_probs, mask, temperature, gamma)
+    soft = soft_rewards(rewards, log_probs, temperature)
+    if mask is not None:
+        soft = soft * mask
+    out = torch.empty_like(soft)
+    running = torch.zeros_like(soft[:, 0])
+    for t in range(soft.shape[1] - 1, -1, -1):
+        running = soft[:, t] + gamma * running
+        out[:, t] = running
+    return out
+
+
+def soft_reinforce_loss(log_probs: Tensor, rewards: Tensor, temperature: float,
+                        gamma: float = 1.0, mask: Tensor | None = None,
+                        baseline: Tensor | None = None) -> Tensor:
+    """REINFORCE surrogate for the entropy-regularized objective; minus its gradient is the
+    unbiased estimate of grad J(theta), J = E[sum_t gamma^t (r_t - T log pi_theta(a_t|s_t))]:
+
+        grad J ~= 1/B sum_b sum_t gamma^t grad log pi(a_t|s_t) (G_t - b_t),
+        loss = -1/B sum_b sum_t gamma^t log pi(a_t|s_t) (G_t - b_t),
+
+    with G_t from :func:`soft_returns_to_go` and any baseline b_t that does not depend on a_t
+    (the -T log pi term's own gradient, -T E[grad log pi], is zero in expectation and
+    omitted).
+
+    Parameters
+    ----------
+    log_probs : Tensor, shape (B, L)
+        log pi_theta(a_t|s_t) of the sampled episodes (with gradient).
+    rewards : Tensor, shape (B, L)
+    temperature : float
+        T >= 0.
+    gamma : float
+        Discount in [0, 1].
+    mask : Tensor, shape (B, L), optional
+        1 on steps that happened, 0 on padding.
+    baseline : Tensor, shape (B, L), optional
+        b_t, e.g. a value estimate V(s_t) (no gradient flows through it).
+
+    Returns
+    -------
+    Tensor, shape ()
+    """
+    returns = soft_returns_to_go(rewards, log_probs, temperature, gamma, mask)
+    if baseline is not None:
+        if baseline.shape != returns.shape:
+            raise ValueError(f"baseline: expected shape {tuple(returns.shape)} like rewards, "
+                             f"got {tuple(baseline.shape)}.")
+        returns = returns - baseline.detach()
+    weight = gamma ** torch.arange(returns.shape[1], dtype=returns.dtype,
+                                   device=returns.device) * returns
+    if mask is not None:
+        weight = weight * mask
+    return -(log_probs * weight).sum() / log_probs.shape[0]
+
+
+def _check_episodes(rewards: Tensor, log_probs: Tensor, mask: Tensor | None,
+                    temperature: float, gamma: float) -> None:
+    owner = "soft_reinforce_loss"
+    check_scalar(temperature, "temperature", Interval(float, 0, None), owner)
+    check_scalar(gamma, "gamma", Interval(float, 0, 1), owner)
+    if rewards.dim() != 2 or log_probs.shape != rewards.shape:
+        raise ValueError(f"rewards, log_probs: expected two tensors of shape (B, L); got "
+                         f"{tuple(rewards.shape)} and {tuple(log_probs.shape)}.")
+    if mask is not None and mask.shape != rewards.shape:
+        raise ValueError(f"mask: expected shape {tuple(rewards.shape)} like rewards, got "
+                         f"{tuple(mask.shape)}.")

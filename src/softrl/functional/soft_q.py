@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["boltzmann_log_policy", "munchausen_bonus", "soft_dqn_target"]
+__all__ = ["boltzmann_log_policy", "munchausen_bonus", "soft_dqn_target", "soft_q_loss"]
 
 
 def boltzmann_log_policy(q: Tensor, temperature: float | Tensor) -> Tensor:
@@ -87,3 +87,28 @@ def munchausen_bonus(
         log_pi = boltzmann_log_policy(q_target, temperature)
         taken = log_pi.gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)
         return scale * (temperature * taken).clamp(clip_min, 0.0)
+
+
+def soft_q_loss(q: Tensor, actions: Tensor, target: Tensor) -> Tensor:
+    """The soft Q-learning regression 1/(2B) sum_b (Q(s_b, a_b) - y_b)^2, y from
+    :func:`soft_dqn_target` (held fixed: no gradient flows into it).
+
+    Its gradient on a tabular Q is the soft Q-learning update of seed 002,
+    Q(s,a) <- Q(s,a) + lr [r + gamma T log sum_a' exp(Q(s',a')/T) - Q(s,a)], per sample.
+
+    Parameters
+    ----------
+    q : Tensor, shape (B, A)
+        Q(s_b, .) (with gradient).
+    actions : Tensor, shape (B,) int64
+    target : Tensor, shape (B,)
+
+    Returns
+    -------
+    Tensor, shape ()
+    """
+    if q.dim() != 2 or actions.shape != q.shape[:1] or target.shape != q.shape[:1]:
+        raise ValueError(f"q, actions, target: expected shapes (B, A), (B,), (B,); got "
+                         f"{tuple(q.shape)}, {tuple(actions.shape)}, {tuple(target.shape)}.")
+    q_taken = q.gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)
+    return 0.5 * (q_taken - target.detach()).pow(2).mean()
