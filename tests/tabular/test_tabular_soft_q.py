@@ -10,7 +10,12 @@ from softrl.envs import garnet
 from softrl.inference import soft_backward
 from softrl.mdp import MDPValidationError
 from softrl.planning import value_iteration
-from softrl.tabular import learning_rate_schedule, soft_q_learning, soft_q_pg_equivalence
+from softrl.tabular import (
+    learning_rate_schedule,
+    sample_next_states,
+    soft_q_learning,
+    soft_q_pg_equivalence,
+)
 
 
 @pytest.mark.parametrize("T", [1.0, 0.05, 1e-2])
@@ -138,3 +143,15 @@ def test_equivalence_checks_its_arguments() -> None:
         soft_q_pg_equivalence(theta_pi, theta_v, *batch, -1.0, 0.9)
     with pytest.raises(ValueError, match="'gamma'"):
         soft_q_pg_equivalence(theta_pi, theta_v, *batch, 1.0, 1.5)
+
+
+def test_sample_next_states_follows_the_transition_rows() -> None:
+    mdp = make_random_mdp(5, S=4, A=2, gamma=0.9)
+    rng = np.random.default_rng(0)
+    n = 40_000
+    s2 = sample_next_states(mdp, np.full(n, 2), np.full(n, 1), rng)
+    freq = np.bincount(s2, minlength=4) / n
+    p = mdp.transitions.toarray()[2 * 2 + 1]
+    assert np.abs(freq - p).max() < 5 * np.sqrt(0.25 / n)
+    with pytest.raises(ValueError, match="states, actions"):
+        sample_next_states(mdp, np.array([4]), np.array([0]))

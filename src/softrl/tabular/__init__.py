@@ -11,6 +11,7 @@ from softrl.tabular.equivalence import (
 from softrl.tabular.soft_q_learning import (
     SoftQLearningResult,
     learning_rate_schedule,
+    sample_next_states,
     soft_q_learning,
 )
 
@@ -20,6 +21,7 @@ __all__ = [
     "entropy_pg",
     "SoftQLearningResult",
     "learning_rate_schedule",
+    "sample_next_states",
     "soft_q_learning",
     "soft_q_pg_equivalence",
     "soft_q_pg_losses",

@@ -28,7 +28,8 @@ from softrl.mdp.sampling import _row_cumsum, check_random_state
 from softrl.mdp.validation import check_policy
 from softrl.validation import Interval, check_scalar
 
-__all__ = ["SoftQLearningResult", "learning_rate_schedule", "soft_q_learning"]
+__all__ = ["SoftQLearningResult", "learning_rate_schedule", "sample_next_states",
+           "soft_q_learning"]
 
 Schedule = Literal["rescaled_linear", "polynomial", "constant"]
 _SCHEDULES = ("rescaled_linear", "polynomial", "constant")
@@ -77,6 +78,32 @@ class _NextStates:
         mass = key[P.indptr[row + 1] - 1] - row
         k = np.searchsorted(key, row + self.rng.random(row.size) * mass, side="right")
         return P.indices[np.clip(k, P.indptr[row], P.indptr[row + 1] - 1)].astype(np.int64)
+
+
+def sample_next_states(mdp: FiniteMDP, states: np.ndarray, actions: np.ndarray,
+                       seed: int | np.random.Generator | None = None) -> np.ndarray:
+    """One s' ~ p(.|s, a) per pair: a generative model of the MDP.
+
+    Parameters
+    ----------
+    mdp : FiniteMDP
+    states, actions : int arrays, shape (B,)
+    seed : int, np.random.Generator or None
+        Pass the same Generator across calls for a reproducible stream.
+
+    Returns
+    -------
+    np.ndarray, shape (B,) int64
+    """
+    s, a = np.asarray(states), np.asarray(actions)
+    S, A = mdp.shape
+    if s.shape != a.shape or s.ndim != 1 or not (np.issubdtype(s.dtype, np.integer)
+                                                  and np.issubdtype(a.dtype, np.integer)):
+        raise MDPValidationError(f"states, actions: expected two int arrays of shape (B,), got "
+                                 f"{s.dtype}{s.shape} and {a.dtype}{a.shape}.")
+    if s.size and (s.min() < 0 or s.max() >= S or a.min() < 0 or a.max() >= A):
+        raise MDPValidationError(f"states, actions: must lie in [0, {S}) and [0, {A}).")
+    return _NextStates(mdp, check_random_state(seed))(s.astype(np.int64) * A + a)
 
 
 def _soft_max(q: np.ndarray, T: float) -> np.ndarray:
