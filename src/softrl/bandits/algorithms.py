@@ -192,7 +192,11 @@ def _log_gamma_mt(shape: np.ndarray, z: np.ndarray, u: np.ndarray, boost: np.nda
     for j in range(z.shape[2] - 2, -1, -1):
         chosen = np.where(ok[..., j], log_v[..., j], chosen)
     log_g = np.log(d) + chosen
-    for r, m in np.argwhere(~ok.any(axis=2)):
+    accepted = ok[..., 0]
+    for j in range(1, z.shape[2]):
+        accepted = accepted | ok[..., j]
+    missing = () if accepted.all() else np.argwhere(~accepted)
+    for r, m in missing:
         rng, dd, cc = fallback[r], d[r, m], c[r, m]
         while True:
             x = rng.standard_normal()

@@ -88,11 +88,14 @@ def _generators(seed: int, run_ids: np.ndarray) -> list[list[np.random.Generator
 
 def _block(gens: list[np.random.Generator], draw: str, steps: int, width: int) -> np.ndarray:
     """(R, steps, width) numbers, run r's from gens[r], in its stream's order."""
-    if width == 0:
-        return np.empty((len(gens), steps, 0))
-    if draw == "uniform":
-        return np.stack([g.random((steps, width)) for g in gens])
-    return np.stack([g.standard_normal((steps, width)) for g in gens])
+    out = np.empty((len(gens), steps, width))
+    if width:
+        for g, rows in zip(gens, out, strict=True):
+            if draw == "uniform":
+                g.random(out=rows)
+            else:
+                g.standard_normal(out=rows)
+    return out
 
 
 def run(bandit: Bandit, algorithm: str | Algorithm, horizon: int,
