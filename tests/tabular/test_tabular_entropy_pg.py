@@ -39,3 +39,19 @@ def test_arguments_are_checked() -> None:
         entropy_pg(mdp, 1.0, 10, estimator="ppo")
     with pytest.raises(MDPValidationError, match="'temperature'"):
         entropy_pg(mdp, -1.0, 10)
+    with pytest.raises(MDPValidationError, match="'lr'"):
+        entropy_pg(mdp, 1.0, 10, lr=0.0)
+    with pytest.raises(ValueError, match="gamma"):
+        mdp.replace(gamma=-0.1)
+
+
+@pytest.mark.parametrize("estimator", ["reinforce", "actor_critic"])
+def test_same_seed_same_policy_and_extreme_inputs_stay_finite(estimator) -> None:
+    mdp = make_random_mdp(0, S=4, A=2, gamma=1.0, horizon=3)
+    a = entropy_pg(mdp, 0.5, 20, estimator=estimator, seed=3)
+    b = entropy_pg(mdp, 0.5, 20, estimator=estimator, seed=3)
+    np.testing.assert_array_equal(a.policy, b.policy)
+    big = entropy_pg(mdp.replace(reward=1e4 * mdp.reward), 1e-6, 20, estimator=estimator,
+                     record_every=10)
+    assert np.isfinite(big.policy).all() and np.isfinite(big.kl).all()
+    assert np.isfinite(big.objective).all()

@@ -39,9 +39,13 @@ class EntropyPGResult(NamedTuple):
     """J of the learned policy (exact), per recorded iteration."""
 
 
+def _log_softmax(theta: np.ndarray) -> np.ndarray:
+    z = theta - theta.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
 def _softmax(theta: np.ndarray) -> np.ndarray:
-    z = np.exp(theta - theta.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
+    return np.exp(_log_softmax(theta))
 
 
 def entropy_pg(
@@ -85,7 +89,7 @@ def entropy_pg(
                                  f"or 'actor_critic'. Got {estimator!r} instead.")
     H, (S, A), gamma = mdp.horizon, mdp.shape, mdp.gamma
     exact = soft_backward(mdp, temperature=T)
-    pi_star = exact.policy
+    pi_star, log_pi_star = exact.policy, exact.log_policy
     from softrl.inference import policy_marginals
 
     d_star = policy_marginals(mdp, pi_star).state  # (H + 1, S)
@@ -95,7 +99,8 @@ def entropy_pg(
     kls, objectives = [], []
     live = ~mdp.terminal
     for it in range(n_iterations):
-        pi = _softmax(theta)
+        log_pi_all = _log_softmax(theta)
+        pi = np.exp(log_pi_all)
         traj = sample_trajectories(mdp, pi, episodes_per_iteration,
                                    seed=int(rng.integers(2**31 - 1)))
         states, actions, rewards = traj.states, traj.actions, traj.rewards  # (N, H+1), (N, H)
@@ -104,7 +109,7 @@ def entropy_pg(
         t_idx = np.broadcast_to(np.arange(H), actions.shape)
         s_t = np.where(steps, states[:, :-1], 0)
         a_t = np.where(steps, actions, 0)
-        log_pi = np.log(pi[t_idx, s_t, a_t])
+        log_pi = log_pi_all[t_idx, s_t, a_t]
         soft_r = np.where(steps, rewards - T * log_pi, 0.0) * gamma ** t_idx
         ret = np.cumsum(soft_r[:, ::-1], axis=1)[:, ::-1] / gamma ** t_idx  # R^soft_t
         if estimator == "reinforce":
@@ -128,9 +133,10 @@ def entropy_pg(
                                                                           s_t[steps]])
         theta += lr * grad
         if (it + 1) % record_every == 0 or it == n_iterations - 1:
-            pi = _softmax(theta)
-            kl = (pi_star * (np.log(np.maximum(pi_star, 1e-300)) - np.log(pi))).sum(-1)
+            log_pi_all = _log_softmax(theta)
+            pi = np.exp(log_pi_all)
+            kl = np.where(pi_star > 0, pi_star * (log_pi_star - log_pi_all), 0.0).sum(-1)
             kls.append(float((d_star[:-1] * kl * live).sum()))
             m = policy_marginals(mdp, pi).state_action
-            objectives.append(float((m * (mdp.reward[None] - T * np.log(pi))).sum()))
+            objectives.append(float((m * (mdp.reward[None] - T * log_pi_all)).sum()))
     return EntropyPGResult(_softmax(theta), np.asarray(kls), np.asarray(objectives))
