@@ -110,6 +110,10 @@ def test_same_seed_same_numbers_and_per_run_instances():
     np.testing.assert_array_equal(first.regret, second.regret)
     assert not np.array_equal(first.regret, other.regret)
     assert first.counts[0, 1] > 400 and first.counts[1, 0] > 400
+    alone = run(bandit, "thompson", horizon=500, runs=[1], seed=5)
+    np.testing.assert_array_equal(alone.regret[0], first.regret[1])
+    with pytest.raises(ValueError, match="runs"):
+        run(bandit, "thompson", horizon=5, runs=[3], seed=5)
 
 
 def test_small_thompson_priors_and_every_rule_on_big_gaussian_rewards_stay_finite():

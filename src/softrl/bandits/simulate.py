@@ -105,7 +105,8 @@ def run(bandit: Bandit, algorithm: str | Algorithm, horizon: int,
     Parameters
     ----------
     bandit : Bandit
-        :class:`BernoulliBandit` or :class:`GaussianBandit`, means (K,) or (R, K).
+        :class:`BernoulliBandit` or :class:`GaussianBandit`, means (K,) or (R, K) (row r is
+        run r's instance; with a list of run indices, the rows of those runs).
     algorithm : str or Algorithm
         An instance, or a name of :data:`softrl.bandits.ALGORITHMS` with default parameters.
     horizon : int
@@ -135,8 +136,15 @@ def run(bandit: Bandit, algorithm: str | Algorithm, horizon: int,
     R, K = len(run_ids), bandit.n_arms
     kind = "bernoulli" if isinstance(bandit, BernoulliBandit) else "gaussian"
     algo.check(kind)
-    means = bandit.means_for(R)
-    gaps = bandit.gaps(R)
+    if bandit.means.ndim == 2 and not isinstance(runs, (int, np.integer)):
+        if run_ids.max() >= bandit.means.shape[0]:
+            raise BanditValidationError(
+                f"runs: run {run_ids.max()} has no row in means of shape "
+                f"{bandit.means.shape} (one instance per run).")
+        means = bandit.means[run_ids]  # run r plays its own instance, alone or not
+    else:
+        means = bandit.means_for(R)
+    gaps = means.max(axis=1, keepdims=True) - means
     reward_gens, uniform_gens, normal_gens, fallback = _generators(seed, run_ids)
     n_u, n_z = algo.draws(K, kind)
     state = BanditState(counts=np.zeros((R, K)), sums=np.zeros((R, K)), kind=kind,
