@@ -6,6 +6,18 @@ from softrl.functional.entropy_pg import (
     soft_returns_to_go,
     soft_rewards,
 )
+from softrl.functional.irl import (
+    airl_logits,
+    airl_reward,
+    discriminator_accuracy,
+    discriminator_loss,
+    gail_reward,
+    gcl_log_weights,
+    gcl_loss,
+    gcl_normalized_weights,
+    mixture_log_proposal,
+    shaped_reward,
+)
 from softrl.functional.returns import discounted_returns, gae
 from softrl.functional.sac import (
     actor_loss,
@@ -32,6 +44,16 @@ from softrl.functional.squashed_gaussian import (
 )
 
 __all__ = [
+    "airl_logits",
+    "airl_reward",
+    "discriminator_accuracy",
+    "discriminator_loss",
+    "gail_reward",
+    "gcl_log_weights",
+    "gcl_loss",
+    "gcl_normalized_weights",
+    "mixture_log_proposal",
+    "shaped_reward",
     "actor_loss",
     "boltzmann_log_policy",
     "critic_loss",
