@@ -74,3 +74,32 @@ def test_spaces_and_hyperparameters_are_checked() -> None:
         SoftQ("CartPole-v1", munchausen=2.0)
     with pytest.raises(ValueError, match="Did you mean 'double_q'"):
         SoftQ("CartPole-v1", double=True)
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"munchausen": 0.9, "double_q": True},
+    {"temperature": "auto", "target_update_interval": 3, "tau": 0.5},
+])
+def test_shared_target_phase_equals_step_by_step(options: dict) -> None:
+    """SoftQ's training phase (the target network evaluated once per segment, the gradient
+    by hand) takes the same steps as train_step called batch by batch."""
+    def make() -> SoftQ:
+        agent = SoftQ("CartPole-v1", seed=3, learning_starts=10**6, batch_size=16,
+                      buffer_size=1000, hidden_sizes=(32, 32), checkpoint_every=0,
+                      log_every=10**9, **options)
+        agent.learn(200, progress_bar=False)  # random actions fill the buffer
+        return agent
+
+    fast, slow = make(), make()
+    for n in (7, 5):
+        fast._train_phase(n)
+        super(SoftQ, slow)._train_phase(n)  # OffPolicyAgent's loop over train_step
+    assert fast.num_updates == slow.num_updates == 12
+    for name in ("q", "q_target", "temperature"):
+        for p, q in zip(fast._modules()[name].parameters(),
+                        slow._modules()[name].parameters(), strict=True):
+            torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
+    for key, value in slow._last_losses.items():
+        torch.testing.assert_close(fast._last_losses[key], value, rtol=1e-5, atol=1e-6)
+    assert torch.equal(fast.rngs.torch.get_state(), slow.rngs.torch.get_state())

@@ -111,9 +111,17 @@ class OffPolicyAgent(Agent):
         self._collect_step()
         self._iterations += 1
         if self.num_steps > c.learning_starts and self._iterations % c.train_freq == 0:
-            for _ in range(c.gradient_steps):
-                self._last_losses = self.train_step(
-                    self.buffer.sample(c.batch_size, self.rngs.torch))
+            self._train_phase(c.gradient_steps)
+
+    def _train_phase(self, gradient_steps: int) -> None:
+        """One training phase: ``gradient_steps`` times a replay batch and :meth:`train_step`.
+
+        Agents may override it to share work across the phase (SoftQ evaluates its target
+        network once for all the batches drawn before the next target update).
+        """
+        for _ in range(gradient_steps):
+            self._last_losses = self.train_step(
+                self.buffer.sample(self.config.batch_size, self.rngs.torch))
 
     def _collect_step(self) -> None:
         """Act in every env copy, store the transitions, book finished episodes."""

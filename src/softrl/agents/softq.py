@@ -28,6 +28,7 @@ from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
 from softrl.agents.sac import _adam_impl
 from softrl.agents.temperature import Temperature
 from softrl.nn import DiscreteQNetwork
+from softrl.nn.manual import relu_mlp_backward, relu_mlp_forward, relu_mlp_layers
 from softrl.training.envs import check_discrete_spaces
 
 __all__ = ["SoftQ", "SoftQConfig"]
@@ -137,6 +138,82 @@ class SoftQ(OffPolicyAgent):
         if self.num_updates % c.target_update_interval == 0:
             F.polyak_update(list(self.q_target.parameters()), list(self.q.parameters()), c.tau)
         return {k: v.detach() for k, v in losses.items()}
+
+    def _train_phase(self, gradient_steps: int) -> None:
+        """The training phase, sharing the target network's work across it.
+
+        The target network is fixed between two target updates, so Qbar(s', .) (and Qbar(s, .)
+        for the Munchausen term) is computed once for all the batches drawn before the next
+        update, in one matmul per layer; each gradient step then runs the MLP's forward and
+        backward written out by hand (:mod:`softrl.nn.manual`). The batches, the losses and
+        the step are those of :meth:`train_step` (tested to float rounding); a subclass that
+        overrides :meth:`train_step`, or a network other than a plain ReLU MLP, takes the
+        generic path.
+        """
+        c = self.config
+        layers = relu_mlp_layers(self.q.net) if self.q.n_members == 1 else None
+        target_layers = relu_mlp_layers(self.q_target.net) if layers is not None else None
+        if target_layers is None or type(self).train_step is not SoftQ.train_step:
+            super()._train_phase(gradient_steps)
+            return
+        for w, b in layers:
+            for p in (w, b):
+                if p.grad is None:
+                    p.grad = torch.zeros_like(p)
+        grads = [(w.grad, b.grad) for w, b in layers]
+        done = 0
+        while done < gradient_steps:
+            k = min(gradient_steps - done,
+                    c.target_update_interval - self.num_updates % c.target_update_interval)
+            batches = [self.buffer.sample(c.batch_size, self.rngs.torch) for _ in range(k)]
+            with torch.no_grad():
+                next_q = relu_mlp_forward(torch.cat([b[3] for b in batches]),
+                                          target_layers)[-1].split(c.batch_size)
+                obs_q = (relu_mlp_forward(torch.cat([b[0] for b in batches]),
+                                          target_layers)[-1].split(c.batch_size)
+                         if c.munchausen > 0 else [None] * k)
+            for batch, nq, oq in zip(batches, next_q, obs_q, strict=True):
+                self._last_losses = self._manual_step(batch, nq, oq, layers, grads)
+            done += k
+
+    def _manual_step(self, batch: Any, next_q_target: Tensor, obs_q_target: Tensor | None,
+                     layers: list[tuple[Tensor, Tensor]],
+                     grads: list[tuple[Tensor, Tensor]]) -> dict[str, Tensor]:
+        """:meth:`train_step` with Qbar given and the Q network's gradient by hand.
+
+        Huber loss l(d) = d^2 / 2 for |d| < 1 and |d| - 1/2 otherwise, d = Q(s,a) - y, so
+        dl/dQ(s,a) = clip(d, -1, 1) / B and zero for the other actions.
+        """
+        c = self.config
+        obs, actions, rewards, next_obs, terminated = batch[:5]
+        T = self.temperature()
+        with torch.no_grad():
+            acts = relu_mlp_forward(obs, layers)
+            q_all = acts[-1]
+            if obs_q_target is not None:
+                rewards = rewards + F.munchausen_bonus(obs_q_target, actions, T,
+                                                       c.munchausen, c.munchausen_clip)
+            next_online = relu_mlp_forward(next_obs, layers)[-1] if c.double_q else None
+            y = F.soft_dqn_target(rewards, terminated, next_q_target, T, c.gamma, next_online)
+            index = actions.unsqueeze(-1)
+            d = q_all.gather(-1, index).squeeze(-1) - y
+            a = d.abs()
+            losses = {"losses/q": torch.where(a < 1, 0.5 * d * d, a - 0.5).mean()}
+            grad_out = torch.zeros_like(q_all).scatter_(
+                -1, index, d.clamp(-1, 1).div_(d.numel()).unsqueeze(-1))
+            relu_mlp_backward(obs, layers, acts, grad_out, grads)
+        if self.temperature.learn:
+            self.temperature.log_temperature.grad = None
+            log_pi = F.boltzmann_log_policy(q_all, T)
+            loss = self.temperature.loss((log_pi.exp() * log_pi).sum(-1))
+            loss.backward()
+            losses["losses/temperature"] = loss.detach()
+        torch.nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm)
+        self.optimizer.step()
+        self.num_updates += 1
+        if self.num_updates % c.target_update_interval == 0:
+            F.polyak_update(list(self.q_target.parameters()), list(self.q.parameters()), c.tau)
+        return losses
 
     def _policy_action(self, obs: Tensor, deterministic: bool,
                        generator: torch.Generator) -> Tensor:
