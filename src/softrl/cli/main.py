@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plot": ("softrl.cli.plot:main", "plot a run's learning curve to PNG"),
     "irl": ("softrl.cli.irl:main", "inverse RL on a gridworld: demos -> reward, PNG of both"),
     "bandit": ("softrl.cli.bandit:main", "bandit algorithms' regret curves (PNG) and a table"),
+    "tune": ("softrl.cli.tune:main", "sweep hyperparameters and seeds on Ray Tune (softrl[tune])"),
     "demos": ("softrl.cli.demos:main", "record a trained agent's demonstrations to a .npz file"),
 }
 
