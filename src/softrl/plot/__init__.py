@@ -10,6 +10,7 @@ from softrl.plot.grid import (
     plot_state_marginals,
 )
 from softrl.plot.irl import plot_irl_gridworld
+from softrl.plot.messages import plot_messages
 
 __all__ = [
     "DEFAULT_KEYS",
@@ -17,6 +18,7 @@ __all__ = [
     "plot_grid_panels",
     "plot_grid_values",
     "plot_irl_gridworld",
+    "plot_messages",
     "plot_regret",
     "plot_runs",
     "plot_state_marginals",
