@@ -66,3 +66,28 @@ def test_loss_gradient_step_is_the_tabular_soft_q_update() -> None:
 def test_loss_checks_shapes() -> None:
     with pytest.raises(ValueError, match="q, actions, target"):
         soft_q_loss(torch.zeros(3, 2), torch.zeros(2, dtype=torch.int64), torch.zeros(3))
+
+
+def test_sample_categorical_frequencies_and_edges() -> None:
+    """Inversion sampling: frequencies match pi within 4 standard errors; zero-probability
+    actions are never drawn; the same generator seed gives the same draws."""
+    import numpy as np
+    import torch
+
+    from softrl.functional import sample_categorical
+
+    probs = torch.tensor([0.1, 0.0, 0.6, 0.3], dtype=torch.float64)
+    n = 200_000
+    log_probs = probs.log().expand(n, 4)
+    gen = torch.Generator().manual_seed(0)
+    draws = sample_categorical(log_probs, gen)
+    assert draws.dtype == torch.int64 and draws.shape == (n,)
+    freq = np.bincount(draws.numpy(), minlength=4) / n
+    se = np.sqrt(probs.numpy() * (1 - probs.numpy()) / n)
+    assert np.all(np.abs(freq - probs.numpy()) <= 4 * se + 1e-12)
+    assert freq[1] == 0
+    again = sample_categorical(log_probs, torch.Generator().manual_seed(0))
+    assert torch.equal(draws, again)
+    # Rounding: a cdf ending below 1 never returns an index past the last action.
+    one_hot_last = torch.tensor([[-80.0, -80.0, 0.0]])
+    assert int(sample_categorical(one_hot_last.log_softmax(-1))) == 2

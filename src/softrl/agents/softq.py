@@ -28,7 +28,12 @@ from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
 from softrl.agents.sac import _adam_impl
 from softrl.agents.temperature import Temperature
 from softrl.nn import DiscreteQNetwork
-from softrl.nn.manual import relu_mlp_backward, relu_mlp_forward, relu_mlp_layers
+from softrl.nn.manual import (
+    clip_grad_norm_,
+    relu_mlp_backward,
+    relu_mlp_forward,
+    relu_mlp_layers,
+)
 from softrl.training.envs import check_discrete_spaces
 
 __all__ = ["SoftQ", "SoftQConfig"]
@@ -161,6 +166,7 @@ class SoftQ(OffPolicyAgent):
                 if p.grad is None:
                     p.grad = torch.zeros_like(p)
         grads = [(w.grad, b.grad) for w, b in layers]
+        self._flat_grads = [g for pair in grads for g in pair]
         done = 0
         while done < gradient_steps:
             k = min(gradient_steps - done,
@@ -208,7 +214,7 @@ class SoftQ(OffPolicyAgent):
             loss = self.temperature.loss((log_pi.exp() * log_pi).sum(-1))
             loss.backward()
             losses["losses/temperature"] = loss.detach()
-        torch.nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm)
+        clip_grad_norm_(self._flat_grads, c.max_grad_norm)
         self.optimizer.step()
         self.num_updates += 1
         if self.num_updates % c.target_update_interval == 0:
@@ -218,11 +224,11 @@ class SoftQ(OffPolicyAgent):
     def _policy_action(self, obs: Tensor, deterministic: bool,
                        generator: torch.Generator) -> Tensor:
         """argmax_a Q(s,a) if ``deterministic``, else a ~ pi(.|s) = softmax(Q(s,.)/T)."""
-        q = self.q(obs)
+        layers = relu_mlp_layers(self.q.net) if self.q.n_members == 1 else None
+        q = self.q(obs) if layers is None else relu_mlp_forward(obs, layers)[-1]
         if deterministic:
             return q.argmax(-1)
-        probs = F.boltzmann_log_policy(q, self.temperature()).exp()
-        return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+        return F.sample_categorical(F.boltzmann_log_policy(q, self.temperature()), generator)
 
     def _modules(self) -> dict[str, nn.Module]:
         return {"q": self.q, "q_target": self.q_target, "temperature": self.temperature}

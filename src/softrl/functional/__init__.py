@@ -32,6 +32,7 @@ from softrl.functional.sac import (
 from softrl.functional.soft_q import (
     boltzmann_log_policy,
     munchausen_bonus,
+    sample_categorical,
     soft_dqn_target,
     soft_q_loss,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "gaussian_log_prob",
     "polyak_update",
     "q_target_from_value",
+    "sample_categorical",
     "soft_dqn_target",
     "soft_q_loss",
     "soft_q_target",

@@ -10,12 +10,41 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["boltzmann_log_policy", "munchausen_bonus", "soft_dqn_target", "soft_q_loss"]
+__all__ = [
+    "boltzmann_log_policy",
+    "munchausen_bonus",
+    "sample_categorical",
+    "soft_dqn_target",
+    "soft_q_loss",
+]
 
 
 def boltzmann_log_policy(q: Tensor, temperature: float | Tensor) -> Tensor:
     """log pi(a|s) = (Q(s,a) - V(s)) / T = log_softmax(Q / T), shape like ``q`` (..., A)."""
     return torch.log_softmax(q / temperature, dim=-1)
+
+
+def sample_categorical(log_probs: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """a ~ pi(.|s) by inversion: the first a with sum_{a' <= a} pi(a'|s) > u, u ~ U(0, 1).
+
+    One uniform draw per row (``torch.multinomial`` costs several times more for the few
+    actions of a discrete-action agent).
+
+    Parameters
+    ----------
+    log_probs : Tensor, shape (..., A)
+        log pi(.|s), normalized.
+    generator : torch.Generator, optional
+        Source of u (on ``log_probs``' device).
+
+    Returns
+    -------
+    Tensor of int64, shape (...)
+    """
+    cdf = log_probs.exp().cumsum(-1)
+    u = torch.rand((*cdf.shape[:-1], 1), generator=generator, device=cdf.device,
+                   dtype=cdf.dtype)
+    return (cdf <= u).sum(-1).clamp_(max=cdf.shape[-1] - 1)
 
 
 def soft_dqn_target(

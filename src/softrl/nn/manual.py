@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-__all__ = ["relu_mlp_backward", "relu_mlp_forward", "relu_mlp_layers"]
+__all__ = ["clip_grad_norm_", "relu_mlp_backward", "relu_mlp_forward", "relu_mlp_layers"]
 
 Layer = tuple[Tensor, Tensor]
 
@@ -92,3 +92,12 @@ def relu_mlp_backward(x: Tensor, layers: Sequence[Layer], acts: Sequence[Tensor]
         torch.sum(g, 0, out=db)
         if k > 0:
             g = torch.ops.aten.threshold_backward(torch.mm(g, layers[k][0]), h_prev, 0)
+
+
+def clip_grad_norm_(grads: Sequence[Tensor], max_norm: float) -> Tensor:
+    """Scale ``grads`` in place by min(1, max_norm / (||g|| + 1e-6)), ||g|| the norm of all of
+    them together (``torch.nn.utils.clip_grad_norm_``'s rule, without its per-call walk over
+    the module tree and with no host synchronization); returns ||g||."""
+    norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+    torch._foreach_mul_(grads, (max_norm / (norm + 1e-6)).clamp_(max=1.0))
+    return norm
