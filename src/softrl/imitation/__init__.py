@@ -1,0 +1,33 @@
+"""Learning from demonstrations and rewards together (seed 004, "Imitation vs. RL").
+
+- :func:`behavior_cloning` on every softrl policy; :func:`pretrain` (BC plus a critic fitted to
+  the demos' returns) before RL;
+- demonstrations in the replay buffer with the DQfD margin loss and n-step returns (SoftQ) or
+  a BC term (SAC), and the hybrid objective E_pi[r] + lambda sum_demos log pi(a|s) with lambda
+  fixed or annealed: the agents :class:`SoftQfD`, :class:`SACfD`, :class:`EntropyPGfD`;
+- the importance-sampled policy gradient with demonstrations (:mod:`.is_pg`).
+"""
+
+from softrl.imitation.bc import (
+    BCResult,
+    behavior_cloning,
+    fit_critic_to_returns,
+    returns_to_go,
+)
+from softrl.imitation.policies import (
+    demo_tensors,
+    policy_log_prob,
+    policy_module,
+    to_agent_actions,
+)
+
+__all__ = [
+    "BCResult",
+    "behavior_cloning",
+    "demo_tensors",
+    "fit_critic_to_returns",
+    "policy_log_prob",
+    "policy_module",
+    "returns_to_go",
+    "to_agent_actions",
+]
