@@ -156,8 +156,7 @@ class SoftQ(OffPolicyAgent):
         generic path.
         """
         c = self.config
-        layers = relu_mlp_layers(self.q.net) if self.q.n_members == 1 else None
-        target_layers = relu_mlp_layers(self.q_target.net) if layers is not None else None
+        layers, target_layers = self._plain_layers()
         if target_layers is None or type(self).train_step is not SoftQ.train_step:
             super()._train_phase(gradient_steps)
             return
@@ -181,6 +180,17 @@ class SoftQ(OffPolicyAgent):
             for batch, nq, oq in zip(batches, next_q, obs_q, strict=True):
                 self._last_losses = self._manual_step(batch, nq, oq, layers, grads)
             done += k
+
+    def _plain_layers(self) -> tuple[list[tuple[Tensor, Tensor]] | None, ...]:
+        """(W, b) of the online and target networks when they are plain ReLU MLPs (else None),
+        looked up once per network object."""
+        cache = self.__dict__.get("_layers_cache")
+        if cache is None or cache[0] is not self.q or cache[1] is not self.q_target:
+            plain = isinstance(self.q, DiscreteQNetwork) and self.q.n_members == 1
+            layers = relu_mlp_layers(self.q.net) if plain else None
+            target = relu_mlp_layers(self.q_target.net) if layers is not None else None
+            self._layers_cache = cache = (self.q, self.q_target, layers, target)
+        return cache[2], cache[3]
 
     def _manual_step(self, batch: Any, next_q_target: Tensor, obs_q_target: Tensor | None,
                      layers: list[tuple[Tensor, Tensor]],
@@ -224,7 +234,7 @@ class SoftQ(OffPolicyAgent):
     def _policy_action(self, obs: Tensor, deterministic: bool,
                        generator: torch.Generator) -> Tensor:
         """argmax_a Q(s,a) if ``deterministic``, else a ~ pi(.|s) = softmax(Q(s,.)/T)."""
-        layers = relu_mlp_layers(self.q.net) if self.q.n_members == 1 else None
+        layers = self._plain_layers()[0]
         q = self.q(obs) if layers is None else relu_mlp_forward(obs, layers)[-1]
         if deterministic:
             return q.argmax(-1)
