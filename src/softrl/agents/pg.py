@@ -23,6 +23,7 @@ from torch import Tensor, nn
 from softrl import functional as F
 from softrl.agents.config import Interval
 from softrl.agents.on_policy import OnPolicyAgent, OnPolicyConfig
+from softrl.agents.sac import _adam_impl
 from softrl.data import RolloutStorage
 from softrl.nn import CategoricalActor, GaussianActor, ValueNetwork
 from softrl.training.envs import ActionSpaceError
@@ -99,7 +100,7 @@ class EntropyPG(OnPolicyAgent):
             GaussianActor(self.obs_dim, int(np.prod(self.action_space.shape)), c.hidden_sizes))
         self.critic = ValueNetwork(self.obs_dim, c.hidden_sizes)
         params = [*self.actor.parameters(), *self.critic.parameters()]
-        self.optimizer = torch.optim.Adam(params, lr=c.learning_rate)
+        self.optimizer = torch.optim.Adam(params, lr=c.learning_rate, **_adam_impl(self.device))
 
     # ------------------------------------------------------------------ acting
     def _policy_action(self, obs: Tensor, deterministic: bool,
@@ -135,13 +136,20 @@ class EntropyPG(OnPolicyAgent):
                 policy_loss, value_loss = F.entropy_pg_loss(
                     self.actor.log_prob(b.obs, b.actions), adv, self.actor.entropy(b.obs),
                     self.critic(b.obs), b.returns, c.temperature, c.value_coef)
+                extra = self._extra_losses()
                 self.optimizer.zero_grad(set_to_none=True)
-                (policy_loss + value_loss).backward()
+                sum(extra.values(), policy_loss + value_loss).backward()
                 nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups
                                           for p in g["params"]], c.max_grad_norm)
                 self.optimizer.step()
                 self.num_updates += 1
-        return {"losses/policy": policy_loss.detach(), "losses/value": value_loss.detach()}
+        return {"losses/policy": policy_loss.detach(), "losses/value": value_loss.detach(),
+                **{k: v.detach() for k, v in extra.items()}}
+
+    def _extra_losses(self) -> dict[str, Tensor]:
+        """Further terms added to each minibatch's loss, by name (default: none; e.g. a
+        behavior-cloning term on demonstrations)."""
+        return {}
 
     def _modules(self) -> dict[str, nn.Module]:
         return {"actor": self.actor, "critic": self.critic}

@@ -155,6 +155,7 @@ class SAC(OffPolicyAgent):
         losses["losses/critic"] = F.critic_loss(self.critic(obs, actions), y)
         if self.learn_temperature:
             losses["losses/temperature"] = self.temperature.loss(log_prob)
+        losses.update(self._extra_losses(batch))
 
         self.optimizer.zero_grad(set_to_none=True)
         torch.stack(list(losses.values())).sum().backward()
@@ -163,6 +164,11 @@ class SAC(OffPolicyAgent):
         if self.num_updates % c.target_update_interval == 0:
             F.polyak_update(*self._target_pairs, c.tau)
         return {k: v.detach() for k, v in losses.items()}
+
+    def _extra_losses(self, batch: ReplayBatch) -> dict[str, Tensor]:
+        """Further terms added to the step's sum of losses, by name (default: none; e.g. a
+        behavior-cloning term on the demonstration rows of the batch)."""
+        return {}
 
     # ------------------------------------------------------------------ acting
     def _policy_action(self, obs: Tensor, deterministic: bool,
