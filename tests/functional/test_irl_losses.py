@@ -105,3 +105,10 @@ def test_bad_inputs_name_the_problem() -> None:
         F.gcl_log_weights(t([1.0]), t([0.0]), 0.0)
     with pytest.raises(ValueError, match="same shape"):
         F.airl_logits(t([1.0, 2.0]), t([0.0]))
+
+
+def test_weighted_discriminator_loss_equals_repeated_samples() -> None:
+    le, lp = t([0.3, -1.2]), t([2.0, 0.1, -0.4])
+    we, wp = t([2.0, 1.0]), t([1.0, 0.0, 3.0])
+    repeated = F.discriminator_loss(t([0.3, 0.3, -1.2]), t([2.0, -0.4, -0.4, -0.4]))
+    assert F.discriminator_loss(le, lp, we, wp).item() == pytest.approx(repeated.item())

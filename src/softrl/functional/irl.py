@@ -155,16 +155,27 @@ def airl_logits(f: Tensor, log_pi: Tensor) -> Tensor:
     return f - log_pi
 
 
-def discriminator_loss(expert_logits: Tensor, policy_logits: Tensor) -> Tensor:
+def discriminator_loss(expert_logits: Tensor, policy_logits: Tensor,
+                       expert_weights: Tensor | None = None,
+                       policy_weights: Tensor | None = None) -> Tensor:
     """Binary cross-entropy of a discriminator, expert = 1, policy = 0:
 
         -E_expert[log D] - E_policy[log(1 - D)]
             = E_expert[softplus(-l)] + E_policy[softplus(l)],   D = sigmoid(l).
 
-    The same loss trains AIRL (l = f - log pi) and GAIL (l free).
+    The same loss trains AIRL (l = f - log pi) and GAIL (l free).  Optional non-negative
+    weights turn each mean into a weighted mean sum_k w_k x_k / sum_k w_k (e.g. exact
+    occupancies instead of samples).
     """
-    return (torch.nn.functional.softplus(-expert_logits).mean()
-            + torch.nn.functional.softplus(policy_logits).mean())
+    sp = torch.nn.functional.softplus
+    return _mean(sp(-expert_logits), expert_weights) + _mean(sp(policy_logits), policy_weights)
+
+
+def _mean(x: Tensor, weights: Tensor | None) -> Tensor:
+    if weights is None:
+        return x.mean()
+    _check_same_shape(values=x, weights=weights)
+    return (weights * x).sum() / weights.sum()
 
 
 def discriminator_accuracy(expert_logits: Tensor, policy_logits: Tensor) -> Tensor:
