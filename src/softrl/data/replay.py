@@ -225,7 +225,8 @@ class ReplayBuffer:
             rows[:, sl] = value.reshape(n, -1) if shape != () else value
         return rows
 
-    def sample(self, batch_size: int, generator: torch.Generator | None = None) -> Any:
+    def sample(self, batch_size: int, generator: torch.Generator | None = None,
+               recent: int | None = None) -> Any:
         """Draw ``batch_size`` transitions uniformly with replacement (demonstrations mixed in
         at ``demo_ratio`` when the partition holds any, demo rows first).
 
@@ -235,13 +236,24 @@ class ReplayBuffer:
             B.
         generator : torch.Generator, optional
             Source of the indices (on the buffer's device).
+        recent : int, optional
+            Draw only from the newest ``recent`` transitions of the ring (no demonstrations),
+            e.g. samples of the current policy for a discriminator.
 
         Returns
         -------
         ReplayBatch (or the schema's NamedTuple with the extras after the base fields)
             Fields of shape (B, ...) on the buffer's device.
         """
-        if self.demo_size == 0:
+        if recent is not None:
+            if isinstance(recent, bool) or not isinstance(recent, int) or recent < 1:
+                raise ValueError(f"recent must be a positive integer; got {recent!r}")
+            if self.size == 0:
+                raise ValueError("cannot sample from an empty replay buffer")
+            back = torch.randint(min(recent, self.size), (batch_size,), generator=generator,
+                                 device=self.device)
+            rows = self.data.index_select(0, (self.pos - 1 - back) % self.capacity)
+        elif self.demo_size == 0:
             if self.size == 0:
                 raise ValueError("cannot sample from an empty replay buffer")
             idx = torch.randint(
