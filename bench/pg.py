@@ -9,11 +9,11 @@ entropy weight 0.01, value coefficient 0.5, gradient-norm clip 0.5).
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import torch
 
+from softq import report  # bench/softq.py
 from softrl.agents import EntropyPG
 
 ENV = "CartPole-v1"
@@ -46,19 +46,17 @@ def speed(args: argparse.Namespace) -> None:
     for agent in agents.values():  # warm-up
         agent.learn(4096)
     rates: dict[str, list[float]] = {k: [] for k in agents}
+    cpu_rates: dict[str, list[float]] = {k: [] for k in agents}
     for _ in range(args.rounds):
         for name, agent in agents.items():
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             if name == "SB3 A2C":
                 agent.learn(args.chunk, reset_num_timesteps=False)
             else:
                 agent.learn(args.chunk)
             rates[name].append(args.chunk / (time.perf_counter() - start))
-    for name, values in rates.items():
-        print(f"{name:>17}: median {statistics.median(values):7.0f} env steps/s  "
-              f"(runs {', '.join(f'{v:.0f}' for v in values)})")
-    ratio = statistics.median(rates["softrl EntropyPG"]) / statistics.median(rates["SB3 A2C"])
-    print(f"ratio softrl / SB3: {ratio:.2f}")
+            cpu_rates[name].append(args.chunk / (time.process_time() - cpu))
+    report(rates, cpu_rates, "softrl EntropyPG", "SB3 A2C")
 
 
 def main() -> None:

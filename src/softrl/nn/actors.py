@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from softrl.functional.soft_q import sample_categorical
 from softrl.functional.squashed_gaussian import gaussian_log_prob, squashed_gaussian_sample
 from softrl.nn.mlp import mlp
 
@@ -154,7 +155,7 @@ class CategoricalActor(nn.Module):
                ) -> tuple[Tensor, Tensor]:
         """Actions (B,) int64 and their log-probabilities (B,)."""
         log_pi = self(obs)
-        a = torch.multinomial(log_pi.exp(), 1, generator=generator).squeeze(-1)
+        a = sample_categorical(log_pi, generator)
         return a, log_pi.gather(-1, a.unsqueeze(-1)).squeeze(-1)
 
     def act(self, obs: Tensor, deterministic: bool,

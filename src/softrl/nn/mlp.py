@@ -50,10 +50,12 @@ class MLP(nn.Sequential):
     ``0.weight``, ``0.bias``, ``2.weight``, ...), evaluated by :func:`mlp_forward`."""
 
     def forward(self, x: Tensor) -> Tensor:  # noqa: D102
-        linears = [m for m in self if isinstance(m, nn.Linear)]
-        acts = [m for m in self if not isinstance(m, nn.Linear)]
-        return mlp_forward(x, [(m.weight, m.bias) for m in linears],
-                           acts[0] if acts else torch.relu)
+        spec = self.__dict__.get("_spec")
+        if spec is None:  # the layer list, looked up once (the modules do not change)
+            linears = tuple(m for m in self if isinstance(m, nn.Linear))
+            acts = [m for m in self if not isinstance(m, nn.Linear)]
+            self.__dict__["_spec"] = spec = (linears, acts[0] if acts else torch.relu)
+        return mlp_forward(x, [(m.weight, m.bias) for m in spec[0]], spec[1])
 
 
 def mlp(
