@@ -388,7 +388,7 @@ def _check_values(spec: TuneSpec, agent_cls: type) -> None:
             raise SpecError(f"{where}: {err}") from err
 
     attempt("fixed", {})
-    first = {d.name: d.values[0] for d in spec.space}
+    first = {d.name: d.cast(d.values[0]) for d in spec.space}
     for d in spec.space:
         for value in (d.values if not d.random else [d.cast(v) for v in d.values]):
             attempt(f"space.{d.name}", {**first, d.name: value})
