@@ -51,14 +51,17 @@ def collect_results(grid: Any, spec: TuneSpec) -> SweepResult:
         frame = result.metrics_dataframe
         history: dict[str, list[Any]] = {}
         if frame is not None and "num_steps" in frame:
-            frame = frame.sort_values("num_steps", kind="stable")
+            # A trial restored from a checkpoint older than its last report repeats steps
+            # (with the same numbers): keep one row per step.
+            frame = frame.sort_values("num_steps", kind="stable").drop_duplicates(
+                "num_steps", keep="last")
             history = {k: frame[k].tolist() for k in ("num_steps", "mean_return",
                                                       "loaded_from_trial", "loaded_step")
                        if k in frame}
         trial_id = metrics.get("trial_id") or Path(str(result.path)).name
         histories[trial_id] = history
-        steps = int(metrics.get("num_steps", 0) or 0)
         returns = history.get("mean_return", [])
+        steps = int(max(history.get("num_steps", []), default=0))
         status = ("error" if result.error is not None
                   else "complete" if steps >= spec.total_timesteps else "stopped")
         if result.error is not None:
@@ -67,7 +70,7 @@ def collect_results(grid: Any, spec: TuneSpec) -> SweepResult:
             "trial_id": trial_id, "config_index": int(config.get("config_index", -1)),
             "seed": config.get("seed"), **{n: config.get(n) for n in names},
             "status": status, "num_steps": steps,
-            "mean_return": metrics.get("mean_return", math.nan),
+            "mean_return": returns[-1] if returns else math.nan,
             "best_return": max(returns) if returns else math.nan,
         })
     trials.sort(key=lambda r: (r["config_index"], r["seed"]))

@@ -14,7 +14,6 @@ state is loaded under the recipient's (mutated) hyperparameters.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import json
 import tempfile
@@ -24,7 +23,7 @@ from typing import Any
 from softrl.agents.base import AGENTS, Agent
 from softrl.agents.callbacks import Callback
 from softrl.agents.config import make_config
-from softrl.training.checkpoint import load_checkpoint
+from softrl.training.checkpoint import CheckpointError, load_checkpoint
 
 __all__ = ["AGENT_DIR", "TRIAL_FILE", "build_agent", "restore_agent", "train_trial"]
 
@@ -74,15 +73,53 @@ def train_trial(config: dict[str, Any], job: dict[str, Any]) -> None:
     from ray import tune
 
     hyper = trial_hyperparameters(config, job)
+    context = tune.get_context()
     checkpoint = tune.get_checkpoint()
+    own = own_checkpoints(context.get_trial_dir(), context.get_trial_id())
+    agent: Agent | None = None
     loaded: dict[str, Any] = {"trial_id": "", "num_steps": 0}
-    if checkpoint is None:
-        agent = build_agent(job, hyper)
-    else:
+    if checkpoint is not None:
         with checkpoint.as_directory() as path:
             agent, loaded = restore_agent(path, job, hyper)
+        # After a PBT exploit the checkpoint is another trial's: use it as it is.
+        own = [c for c in own if loaded["trial_id"] == c[1]["trial_id"]
+               and c[1]["num_steps"] > loaded["num_steps"]]
+    for path, _ in own:
+        try:
+            agent, loaded = restore_agent(path, job, hyper)
+            break
+        except (CheckpointError, OSError, ValueError, RuntimeError):
+            continue  # written partly when the sweep was killed: take the one before
+    if agent is None:
+        agent = build_agent(job, hyper)
+    report = _ReportToTune(job, config, loaded)
     remaining = max(job["total_timesteps"] - agent.num_steps, 0)
-    agent.learn(remaining, callback=_ReportToTune(job, config, loaded))
+    if remaining == 0 and loaded.get("metrics"):
+        # Finished before a kill that Tune's experiment state did not see: report it again.
+        agent.last_evaluation = {k: loaded["metrics"][k] for k in loaded["metrics"]
+                                 if k in ("mean_return", "std_return", "min_return",
+                                          "max_return", "mean_length")}
+        report.report(agent)
+        return
+    agent.learn(remaining, callback=report)
+
+
+def own_checkpoints(trial_dir: str | Path, trial_id: str) -> list[tuple[Path, dict[str, Any]]]:
+    """The checkpoints this trial wrote in its folder with their ``trial.json``, newest first.
+
+    Tune saves its experiment state every few seconds, so a sweep killed in between restores
+    a trial from an older checkpoint than the newest one on disk (or from scratch). Trials
+    look in their own folder and continue from the newest intact one they wrote.
+    """
+    found = []
+    for file in Path(trial_dir).glob(f"checkpoint_*/{TRIAL_FILE}"):
+        try:
+            info = json.loads(file.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(info, dict) and info.get("trial_id") == trial_id:
+            found.append((file.parent, info))
+    return sorted(found, key=lambda c: -int(c[1]["num_steps"]))
 
 
 def trial_hyperparameters(config: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
@@ -110,9 +147,13 @@ class _ReportToTune(Callback):
 
     def on_step(self, agent: Agent) -> bool:
         mark = agent.num_steps // self.every
-        if mark <= self._mark:
-            return True
-        self._mark = mark
+        if mark > self._mark:
+            self._mark = mark
+            self.report(agent)
+        return True
+
+    def report(self, agent: Agent) -> None:
+        """Report the latest evaluation and a checkpoint of ``agent`` to Tune."""
         from ray import tune
 
         result = dict(agent.last_evaluation or {})
@@ -122,11 +163,8 @@ class _ReportToTune(Callback):
         with tempfile.TemporaryDirectory(prefix="softrl-tune-") as tmp:
             agent.save(Path(tmp) / AGENT_DIR, include_buffer=self.include_buffer)
             (Path(tmp) / TRIAL_FILE).write_text(json.dumps(
-                {"trial_id": trial_id, "num_steps": agent.num_steps,
-                 "config": {k: v for k, v in dataclasses.asdict(agent.config).items()
-                            if isinstance(v, (int, float, str, bool, type(None)))}}))
+                {"trial_id": trial_id, "num_steps": agent.num_steps, "metrics": result}))
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(tmp))
-        return True
 
 
 def _imports(job: dict[str, Any]) -> None:
