@@ -203,3 +203,13 @@ def test_cli_demos(tmp_path, capsys) -> None:
     assert "exists; pass --overwrite" in capsys.readouterr().err
     assert main(["demos", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.npz")]) == 2
     assert "softrl demos: error" in capsys.readouterr().err
+
+
+def test_record_demos_from_a_policy_function() -> None:
+    env = gym.make(POINT_MASS_DISCRETE_ID)
+    d = record_demos(lambda obs: 0 if obs[0] > 0.25 else (2 if obs[0] < -0.25 else 1), 4,
+                     env=env, seed=3)
+    assert d.num_episodes == 4 and d.env_id == POINT_MASS_DISCRETE_ID
+    assert np.all(np.abs(d.next_obs[d.episode_starts + 3, 0]) <= 0.25)  # reached the middle
+    with pytest.raises(ValueError, match="needs env="):
+        record_demos(lambda obs: 0, 1)

@@ -26,8 +26,9 @@ def record_demos(
 
     Parameters
     ----------
-    agent_or_run_dir : softrl Agent, or a run / checkpoint directory
-        The expert (a directory is loaded with :func:`softrl.agents.load_agent`).
+    agent_or_run_dir : softrl Agent, a run / checkpoint directory, or a callable
+        The expert (a directory is loaded with :func:`softrl.agents.load_agent`); a callable
+        (e.g. a scripted controller) maps one observation to one action and needs ``env``.
     episodes : int
         Number of episodes (>= 1).
     env : gymnasium.Env, optional
@@ -53,24 +54,35 @@ def record_demos(
     agent = agent_or_run_dir
     if isinstance(agent, (str, os.PathLike)):
         agent = load_agent(agent)
-    if not isinstance(agent, Agent):
-        raise TypeError(f"record_demos takes a softrl agent or a run directory; got "
-                        f"{type(agent).__name__}")
-    if env is None:
-        env = agent._evaluation_env()
-    if isinstance(env, gym.vector.VectorEnv):
+    if isinstance(agent, Agent):
+        if env is None:
+            env = agent._evaluation_env()
+        env_id = agent.env_id
+        gen = agent._predict_gen
+
+        def act(obs: Any) -> Any:
+            return agent.act(obs, deterministic)
+    elif callable(agent):
+        if env is None:
+            raise ValueError("record_demos with a policy function needs env=")
+        env_id, gen, act = None, None, agent
+    else:
+        raise TypeError(f"record_demos takes a softrl agent, a run directory or a policy "
+                        f"function; got {type(agent).__name__}")
+    if isinstance(env, gym.vector.VectorEnv) or not isinstance(env, gym.Env):
         raise ValueError("record_demos acts in a single gymnasium.Env, not a vector env")
-    env_id = env.spec.id if env.spec is not None else agent.env_id
-    gen = agent._predict_gen
-    saved = gen.get_state()
-    gen.manual_seed(seed)
+    env_id = env.spec.id if env.spec is not None else env_id
+    saved = None
+    if gen is not None:
+        saved = gen.get_state()
+        gen.manual_seed(seed)
     obs_l, act_l, rew_l, next_l, term_l, trunc_l, starts = [], [], [], [], [], [], []
     try:
         for k in range(episodes):
             starts.append(len(obs_l))
             obs, _ = env.reset(seed=seed + k)
             for _ in range(max_episode_steps):
-                action = agent.act(obs, deterministic)
+                action = act(obs)
                 next_obs, reward, terminated, truncated, _ = env.step(action)
                 obs_l.append(np.asarray(obs))
                 act_l.append(np.asarray(action))
@@ -85,7 +97,8 @@ def record_demos(
                 raise ValueError(f"episode {k} has not ended after {max_episode_steps} steps; "
                                  "the env needs a time limit (gymnasium.wrappers.TimeLimit)")
     finally:
-        gen.set_state(saved)
+        if gen is not None:
+            gen.set_state(saved)
     actions = np.stack(act_l)
     if isinstance(env.action_space, gym.spaces.Discrete):
         actions = actions.reshape(-1).astype(np.int64)
