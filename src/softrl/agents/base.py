@@ -87,6 +87,12 @@ class Agent:
     eval_env : gymnasium.Env, optional
         Environment for ``evaluate`` and periodic evaluation (default: a fresh copy of the
         training env, rebuilt with the same wrappers from its spec).
+    exploration : softrl.exploration.Bonus, optional
+        An exploration bonus (counts, pseudo-counts, RND, ...): its
+        ``reward(obs, actions, next_obs)`` is added to the environment reward before the
+        transition is stored (off-policy) or enters the returns (on-policy), its
+        ``update(batch)`` runs on the batches the agent trains on, and it is checkpointed with
+        the agent.
     **hyperparameters
         Fields of the agent's config class.
 
@@ -117,6 +123,7 @@ class Agent:
         tensorboard: bool = True,
         eval_env: gym.Env | None = None,
         *,
+        exploration: Any = None,
         _resuming: bool = False,
         **hyperparameters: Any,
     ) -> None:
@@ -149,7 +156,10 @@ class Agent:
         self.device = torch.device(c.device)
         # One seed -> global init seed + explicit numpy and torch generators.
         self.rngs = make_rngs(c.seed, self.device)
+        self.exploration = None  # _build may call to() already
         self._build()
+        self.exploration = _check_exploration(exploration, self.obs_dim)
+        self._last_bonus: float | None = None
         self.to(self.device)
         self.num_steps = 0
         self.num_updates = 0
@@ -200,7 +210,20 @@ class Agent:
 
     def _log_values(self) -> dict[str, float]:
         """Scalars logged every ``log_every`` steps (default: the last losses)."""
-        return {k: v.item() for k, v in self._last_losses.items()}
+        values = {k: v.item() for k, v in self._last_losses.items()}
+        if self._last_bonus is not None:
+            values["charts/exploration_bonus"] = self._last_bonus
+        return values
+
+    def _exploration_bonus(self, obs: Tensor, actions: Tensor, next_obs: Tensor) -> Tensor:
+        """The exploration bonus of a batch of transitions, (B,) on the device (zeros when
+        the agent has no ``exploration``)."""
+        if self.exploration is None or obs.shape[0] == 0:
+            return torch.zeros(obs.shape[0], device=self.device)
+        with torch.no_grad():
+            bonus = self.exploration.reward(obs, actions, next_obs).reshape(-1)
+        self._last_bonus = float(bonus.mean())
+        return bonus.to(self.device, torch.float32)
 
     # ------------------------------------------------------------------ public API
     def learn(
@@ -337,9 +360,11 @@ class Agent:
             modules[name].load_state_dict(state)
 
     def to(self, device: torch.device | str) -> Agent:
-        """Move every network to ``device``."""
+        """Move every network (and the exploration bonus) to ``device``."""
         for net in self._modules().values():
             net.to(device)
+        if self.exploration is not None:
+            self.exploration.to(device)
         return self
 
     # ------------------------------------------------------------------ persistence
@@ -375,6 +400,7 @@ class Agent:
         tensorboard: bool = True,
         step: int | None = None,
         eval_env: gym.Env | None = None,
+        exploration: Any = None,
     ) -> Agent:
         """Rebuild an agent from a checkpoint directory or a run directory.
 
@@ -395,6 +421,9 @@ class Agent:
             In a run directory, load the checkpoint of this step instead of the latest.
         eval_env : gymnasium.Env, optional
             Environment for ``evaluate``.
+        exploration : softrl.exploration.Bonus, optional
+            Replaces the saved exploration bonus (default: rebuilt from the checkpoint, with
+            its learned state).
 
         Raises
         ------
@@ -414,9 +443,13 @@ class Agent:
             env = _saved_env(meta)
             if env is None:
                 raise CheckpointError(f"checkpoint {ckpt.path} records no env id; pass env=")
+        if exploration is None and meta.get("exploration"):
+            from softrl.exploration import make_bonus
+
+            exploration = make_bonus(meta["exploration"])
         try:
             agent = klass(env, run_dir=run_dir, tensorboard=tensorboard, eval_env=eval_env,
-                          _resuming=True, **config)
+                          exploration=exploration, _resuming=True, **config)
         except CheckpointError:
             raise
         except (TypeError, ValueError) as err:
@@ -509,6 +542,7 @@ class Agent:
             "num_episodes": self.num_episodes, "recent_returns": list(self.recent_returns),
             "np_rng_state": np_state, "torch_rng_device": self.device.type,
             "collector": collector_meta,
+            "exploration": None if self.exploration is None else self.exploration.spec(),
         }
 
     def _states(self, include_buffer: bool) -> dict[str, Any]:
@@ -517,6 +551,8 @@ class Agent:
         states.update(self._extra_state())
         states["rng"] = {"torch": rng_state(self.rngs)[1].cpu()}
         states["collector"] = self.collector.state()[1]
+        if self.exploration is not None:
+            states["exploration"] = self.exploration.state_dict()
         if include_buffer:
             states.update(self._buffer_states())
         return states
@@ -534,6 +570,8 @@ class Agent:
         for name, opt in self._optimizers().items():
             opt.load_state_dict(states[name])
         self._load_extra_state(states)
+        if self.exploration is not None and "exploration" in states:
+            self.exploration.load_state_dict(states["exploration"])
         self._load_buffer_states(states)
         if meta.get("torch_rng_device") == self.device.type:
             set_rng_state(self.rngs, meta["np_rng_state"], states["rng"]["torch"])
@@ -552,6 +590,23 @@ class Agent:
 def load_agent(path: str | os.PathLike, **kwargs: Any) -> Agent:
     """Load any agent from a checkpoint or run directory (the kind is read from it)."""
     return Agent.load(path, **kwargs)
+
+
+def _check_exploration(exploration: Any, obs_dim: int) -> Any:
+    """None, or a bonus with ``reward``, ``update``, ``spec`` and ``state_dict`` (set up for
+    observations of width ``obs_dim``)."""
+    if exploration is None:
+        return None
+    needed = ("reward", "update", "spec", "state_dict", "load_state_dict", "to")
+    missing = [name for name in needed if not callable(getattr(exploration, name, None))]
+    if missing:
+        raise ValueError(f"exploration must be a softrl.exploration.Bonus (e.g. "
+                         f"RNDBonus(scale=0.1)); got {type(exploration).__name__}, which has "
+                         f"no {', '.join(missing)}")
+    setup = getattr(exploration, "setup", None)
+    if callable(setup):
+        setup(obs_dim)
+    return exploration
 
 
 def _crossed(prev: int, now: int, every: int) -> bool:

@@ -90,6 +90,11 @@ class OffPolicyAgent(Agent):
     def _buffer_action_dim(self) -> int:
         return 1 if self._discrete_actions() else int(np.prod(self.action_space.shape))
 
+    def _transition_extras(self, step: Any, keep: np.ndarray) -> dict[str, np.ndarray]:
+        """Values of the buffer's extra fields for the stored transitions ``step[keep]``
+        (override with :meth:`_make_buffer`; e.g. bootstrap masks)."""
+        return {}
+
     def _random_action(self) -> Tensor:
         """Uniform actions for every env copy, from the agent's torch generator."""
         space, gen = self.action_space, self.rngs.torch
@@ -112,6 +117,14 @@ class OffPolicyAgent(Agent):
         self._iterations += 1
         if self.num_steps > c.learning_starts and self._iterations % c.train_freq == 0:
             self._train_phase(c.gradient_steps)
+            if self.exploration is not None:
+                self._update_exploration(c.gradient_steps)
+
+    def _update_exploration(self, steps: int) -> None:
+        """Train the exploration bonus on ``steps`` replay batches of its own."""
+        for _ in range(steps):
+            batch = self.buffer.sample(self.config.batch_size, self.rngs.torch)
+            self._last_losses = {**self._last_losses, **self.exploration.update(batch)}
 
     def _train_phase(self, gradient_steps: int) -> None:
         """One training phase: ``gradient_steps`` times a replay batch and :meth:`train_step`.
@@ -134,10 +147,16 @@ class OffPolicyAgent(Agent):
         step = self.collector.step(
             self._to_env_action(actions).reshape(self.envs.action_space.shape))
         keep = step.valid
-        self.buffer.add(self._flat_obs(step.obs)[keep],
-                        actions.cpu().numpy().reshape(self.n_envs, -1)[keep],
-                        step.rewards[keep], self._flat_obs(step.next_obs)[keep],
-                        step.terminated[keep])
+        obs_kept, next_kept = self._flat_obs(step.obs)[keep], self._flat_obs(step.next_obs)[keep]
+        actions_kept = actions.cpu().numpy().reshape(self.n_envs, -1)[keep]
+        rewards = step.rewards[keep]
+        if self.exploration is not None:  # r + B(s') is what the buffer stores
+            as_t = lambda x: torch.as_tensor(x, device=self.device)  # noqa: E731
+            bonus = self._exploration_bonus(as_t(obs_kept), actions[as_t(keep)],
+                                            as_t(next_kept))
+            rewards = rewards + bonus.cpu().numpy()
+        self.buffer.add(obs_kept, actions_kept, rewards, next_kept, step.terminated[keep],
+                        **self._transition_extras(step, keep))
         self._record(step)
         self.num_steps += self.n_envs
 

@@ -20,7 +20,7 @@ from torch import Tensor
 
 from softrl.agents.base import Agent
 from softrl.agents.config import AgentConfig, Interval, PositiveInt
-from softrl.data import RolloutStorage
+from softrl.data import ReplayBatch, RolloutStorage
 
 __all__ = ["OnPolicyAgent", "OnPolicyConfig"]
 
@@ -106,11 +106,19 @@ class OnPolicyAgent(Agent):
                 truncation_values.update({(t, int(i)): float(v) for i, v in zip(cut, v_final,
                                                                                strict=True)})
             as_t = lambda x: torch.as_tensor(np.asarray(x, np.float32), device=self.device)  # noqa: E731
-            rollout.add(obs, actions, log_probs, self._shape_rewards(as_t(step.rewards), log_probs),
+            rewards = as_t(step.rewards)
+            if self.exploration is not None:  # r + B(s') enters the returns
+                next_obs = self._obs_tensor(step.next_obs)
+                rewards = rewards + self._exploration_bonus(obs, actions, next_obs)
+                transitions = ReplayBatch(obs, actions, rewards, next_obs, as_t(step.terminated))
+                self._last_losses = {**self._last_losses,
+                                     **self.exploration.update(transitions)}
+            rollout.add(obs, actions, log_probs, self._shape_rewards(rewards, log_probs),
                         values, as_t(step.terminated), as_t(ended))
             self._record(step)
             self.num_steps += self.n_envs
         with torch.inference_mode():
             last = self._value(self._obs_tensor(self.collector.observations(self.rngs.np)))
         rollout.compute_returns_and_advantages(last, truncation_values, c.gamma, c.gae_lambda)
-        self._last_losses = self.train_on_rollout(rollout)
+        losses = self.train_on_rollout(rollout)
+        self._last_losses = {**self._last_losses, **losses} if self.exploration else losses
