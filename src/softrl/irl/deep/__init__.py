@@ -1,9 +1,19 @@
 """Inverse RL without known dynamics: guided cost learning, AIRL and GAIL.
 
 :mod:`softrl.irl.deep.tabular` holds the sample-based estimators with tabular rewards, checked
-against the exact MaxEnt IRL of :mod:`softrl.irl`.
+against the exact MaxEnt IRL of :mod:`softrl.irl`; :mod:`softrl.irl.deep.adversarial` the
+AIRL and GAIL learners on Gymnasium (a max-ent agent inside).
 """
 
+from softrl.irl.deep.adversarial import (
+    AIRL,
+    AIRLSAC,
+    GAIL,
+    GAILSAC,
+    AdversarialMixin,
+    AIRLSoftQ,
+    GAILSoftQ,
+)
 from softrl.irl.deep.tabular import (
     TabularAIRL,
     env_trajectories,
@@ -14,6 +24,13 @@ from softrl.irl.deep.tabular import (
 )
 
 __all__ = [
+    "AIRL",
+    "AIRLSAC",
+    "AIRLSoftQ",
+    "AdversarialMixin",
+    "GAIL",
+    "GAILSAC",
+    "GAILSoftQ",
     "TabularAIRL",
     "env_trajectories",
     "fit_tabular_airl",
