@@ -7,6 +7,7 @@ def test_demo_writes_pngs(tmp_path, capsys):
     main(["--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert "Figure 3.5" in out and "optimistic" in out
+    assert "gallery.md" in out and "examples/" in out
     for name in ("demo_sutton_barto.png", "demo_gridworld.png"):
         png = tmp_path / name
         assert png.stat().st_size > 10_000

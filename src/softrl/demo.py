@@ -138,7 +138,15 @@ def main(argv: list[str] | None = None) -> None:
     maze_section(console, args.out)
     console.print(f"Pictures: {args.out / 'demo_sutton_barto.png'}, "
                   f"{args.out / 'demo_gridworld.png'}")  # fmt: skip
-    console.print("More results of the seeds, each with its script: docs/gallery.md")
+    console.print(f"Gallery, more results of the seeds, each with its script: {gallery_location()}")
+
+
+def gallery_location() -> str:
+    """Where the gallery is: docs/gallery.md of the source checkout as an absolute path (a
+    relative hint for an installed package); its scripts write out/gallery/<name>.png."""
+    checkout = Path(__file__).resolve().parents[2] / "docs" / "gallery.md"
+    where = str(checkout) if checkout.exists() else "docs/gallery.md in the softrl repository"
+    return f"{where} (run any entry with python examples/<name>.py; pictures in out/gallery/)"
 
 
 if __name__ == "__main__":
