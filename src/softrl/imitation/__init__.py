@@ -8,6 +8,14 @@
 - the importance-sampled policy gradient with demonstrations (:mod:`.is_pg`).
 """
 
+from softrl.imitation.agents import (
+    EntropyPGfD,
+    EntropyPGfDConfig,
+    SACfD,
+    SACfDConfig,
+    SoftQfD,
+    SoftQfDConfig,
+)
 from softrl.imitation.bc import (
     BCResult,
     behavior_cloning,
@@ -23,6 +31,12 @@ from softrl.imitation.policies import (
 
 __all__ = [
     "BCResult",
+    "EntropyPGfD",
+    "EntropyPGfDConfig",
+    "SACfD",
+    "SACfDConfig",
+    "SoftQfD",
+    "SoftQfDConfig",
     "behavior_cloning",
     "demo_tensors",
     "fit_critic_to_returns",
