@@ -43,3 +43,6 @@ __all__ = [
     "StopOnReward",
     "load_agent",
 ]
+
+# The agents that learn from demonstrations register their kinds (softrl train softqfd, ...).
+import softrl.imitation.agents  # noqa: E402, F401, I001
