@@ -47,11 +47,57 @@ def _pg(**kw: Any) -> Agent:
                         "hidden_sizes": (16,), **kw})
 
 
+def _expert_demos(discrete: bool) -> Any:
+    """3 episodes of a scripted point-mass expert (moves toward 0)."""
+    import gymnasium as gym
+    import numpy as np
+
+    from softrl.demos import record_demos
+
+    if discrete:
+        return record_demos(lambda o: 0 if o[0] > 0.25 else (2 if o[0] < -0.25 else 1), 3,
+                            env=gym.make(POINT_MASS_DISCRETE_ID))
+    return record_demos(lambda o: np.clip(-2 * o, -1, 1).astype(np.float32), 3,
+                        env=gym.make(TOY_ID))
+
+
+def _softqfd(**kw: Any) -> Agent:
+    from softrl.imitation import SoftQfD
+
+    agent = SoftQfD(kw.pop("env", POINT_MASS_DISCRETE_ID),
+                    **{"torch_threads": 1, "log_every": 50, "learning_starts": 50,
+                       "batch_size": 16, "train_freq": 1, "target_update_interval": 20,
+                       "hidden_sizes": (16,), "n_step": 3, "bc_weight": 0.1,
+                       "pretrain_epochs": 2, "pretrain_steps": 5, **kw})
+    return agent.add_demos(_expert_demos(True))
+
+
+def _sacfd(**kw: Any) -> Agent:
+    from softrl.imitation import SACfD
+
+    agent = SACfD(kw.pop("env", TOY_ID), **{**SMALL, "bc_weight": 0.5, "pretrain_epochs": 2,
+                                            "pretrain_critic_epochs": 2, "pretrain_steps": 5,
+                                            **kw})
+    return agent.add_demos(_expert_demos(False))
+
+
+def _pgfd(**kw: Any) -> Agent:
+    from softrl.imitation import EntropyPGfD
+
+    n_envs = 1 if "env" in kw else 2
+    agent = EntropyPGfD(kw.pop("env", POINT_MASS_DISCRETE_ID),
+                        **{"torch_threads": 1, "log_every": 50, "n_steps": 10, "n_envs": n_envs,
+                           "hidden_sizes": (16,), "bc_weight": 0.5, "demo_batch_size": 8,
+                           "pretrain_epochs": 2, "pretrain_critic_epochs": 2, **kw})
+    return agent.add_demos(_expert_demos(True))
+
+
 ZOO: dict[str, Callable[..., Agent]] = {
     "sac": _sac, "sac_v_network": _sac_v, "toy": _toy, "toy_on_policy": _toy_ac,
-    "softq": _softq, "pg": _pg}
+    "softq": _softq, "pg": _pg, "softqfd": _softqfd, "sacfd": _sacfd, "pgfd": _pgfd}
 """Name -> builder(**kwargs) of a small agent on a point-mass toy env (1-D observations)."""
 
 ENV_IDS: dict[str, str] = {name: TOY_ID for name in ZOO} | {
-    "softq": POINT_MASS_DISCRETE_ID, "pg": POINT_MASS_DISCRETE_ID}
+    "softq": POINT_MASS_DISCRETE_ID, "pg": POINT_MASS_DISCRETE_ID,
+    "softqfd": POINT_MASS_DISCRETE_ID, "pgfd": POINT_MASS_DISCRETE_ID}
 """The env each builder uses by default (tests that wrap it make their own copy)."""
