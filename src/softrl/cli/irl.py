@@ -37,7 +37,8 @@ class IRLConfig:
     algorithm: Annotated[Literal["mce", "maxent", "feature-matching"], tyro.conf.arg(help=(
         "mce: maximum causal entropy (variational backup); maxent: MaxEnt (optimistic "
         "backup, gamma = 1); feature-matching: Abbeel & Ng's projection method (a reward "
-        "linear in the features of --reward-model)."))] = "mce"
+        "linear in the features of --reward-model). Without known dynamics, on a "
+        "Gymnasium env: airl, gail (`softrl irl --algorithm airl --help`)."))] = "mce"
     reward_model: Annotated[Literal["state", "state_action", "linear"], tyro.conf.arg(help=(
         "Reward family: tabular r(s), tabular r(s, a), or linear in the landing cell's "
         "symbol. With feature-matching, state and state_action are one-hot features: it then "
@@ -224,7 +225,14 @@ def main(argv: list[str] | None = None, prog: str = "softrl irl") -> int:
     """Parse the command line with tyro and run; returns the exit code (2 on bad input)."""
     import sys
 
-    config = tyro.cli(IRLConfig, args=argv, prog=prog)
+    from softrl.irl.deep.cli import wants_deep
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if wants_deep(args):  # airl, gail: a Gymnasium env and recorded demonstrations
+        from softrl.irl.deep.cli import main as deep_main
+
+        return deep_main(args, prog)
+    config = tyro.cli(IRLConfig, args=args, prog=prog)
     try:
         check_config(config)
         run(config)

@@ -22,6 +22,11 @@ from softrl.irl.deep.tabular import (
     trajectory_log_prob,
     trajectory_returns,
 )
+from softrl.irl.deep.transfer import (
+    LearnedRewardWrapper,
+    load_learner,
+    train_on_learned_reward,
+)
 
 __all__ = [
     "AIRL",
@@ -31,6 +36,9 @@ __all__ = [
     "GAIL",
     "GAILSAC",
     "GAILSoftQ",
+    "LearnedRewardWrapper",
+    "load_learner",
+    "train_on_learned_reward",
     "TabularAIRL",
     "env_trajectories",
     "fit_tabular_airl",
