@@ -19,6 +19,7 @@ from softrl.agents.on_policy import OnPolicyAgent, OnPolicyConfig
 from softrl.agents.pg import EntropyPG, EntropyPGConfig
 from softrl.agents.sac import SAC, SACConfig
 from softrl.agents.softq import SoftQ, SoftQConfig
+from softrl.agents.sql import SQL, SQLConfig
 
 __all__ = [
     "AGENTS",
@@ -38,6 +39,8 @@ __all__ = [
     "OnPolicyConfig",
     "SAC",
     "SACConfig",
+    "SQL",
+    "SQLConfig",
     "SoftQ",
     "SoftQConfig",
     "StopOnReward",
