@@ -17,7 +17,9 @@ drawn from the task distribution) and ``set_task(task)``. An env reset before an
 
 ``make_task_env("bandit-k5-n10" | "point-dense" | "point-sparse")`` builds one by name;
 importing this module registers ``softrl/MetaTrial-v0`` (kwargs ``tasks`` and
-``episodes_per_trial``), ``softrl/Bandit-v0`` and ``softrl/PointNavigation-v0``.
+``episodes_per_trial``), one id per family (``softrl/MetaTrial-bandit-k5-n10-v0``,
+``softrl/MetaTrial-point-dense-v0`` and ``softrl/MetaTrial-point-sparse-v0``, two episodes per
+trial for navigation), ``softrl/Bandit-v0`` and ``softrl/PointNavigation-v0``.
 """
 
 from __future__ import annotations
@@ -285,3 +287,7 @@ class MetaTrial(gym.Env):
 gym.register("softrl/MetaTrial-v0", entry_point=MetaTrial)
 gym.register("softrl/Bandit-v0", entry_point=BernoulliBandit)
 gym.register("softrl/PointNavigation-v0", entry_point=PointNavigation)
+for _name in TASK_NAMES:
+    gym.register(f"softrl/MetaTrial-{_name}-v0", entry_point=MetaTrial,
+                 kwargs={"tasks": _name,
+                         "episodes_per_trial": 1 if _name.startswith("bandit") else 2})
