@@ -68,3 +68,15 @@ def test_noise_is_seeded() -> None:
     b.reset(seed=3)
     act = np.array([0.3, 0.1])
     np.testing.assert_array_equal(a.step(act)[0], b.step(act)[0])
+
+
+def test_rollouts_and_histogram_of_a_scripted_policy() -> None:
+    from softrl.envs.multigoal import goal_histogram, rollouts
+
+    goals, paths, returns = rollouts(lambda o: np.array([0.0, 1.0], np.float32), n_episodes=3)
+    np.testing.assert_array_equal(goals, [2, 2, 2])  # straight up; (0, 4) is not < 1 from (0, 5)
+    assert len(paths[0]) == 6 and returns[0] == pytest.approx(
+        sum(-30 - (5 - y) ** 2 for y in (1, 2, 3, 4, 5)) + 10)
+    np.testing.assert_array_equal(goal_histogram(np.array([0, 2, -1, 2])), [1, 0, 2, 0, 1])
+    stay, _, _ = rollouts(lambda o: np.zeros(2, np.float32), n_episodes=2)
+    np.testing.assert_array_equal(stay, [-1, -1])

@@ -16,13 +16,14 @@ Importing this module (``import softrl`` does) registers with Gymnasium:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
-__all__ = ["GOALS", "MULTIGOAL_BLOCKED_ID", "MULTIGOAL_ID", "MultiGoal", "nearest_goal"]
+__all__ = ["GOALS", "MULTIGOAL_BLOCKED_ID", "MULTIGOAL_ID", "MultiGoal", "goal_histogram",
+           "nearest_goal", "rollouts"]
 
 MULTIGOAL_ID = "softrl/MultiGoal-v0"
 MULTIGOAL_BLOCKED_ID = "softrl/MultiGoalBlocked-v0"
@@ -117,6 +118,43 @@ class MultiGoal(gym.Env):
                   + (self.goal_reward if reached else 0.0))
         info = {"goal": int(self.goal_indices[k]) if reached else -1}
         return self.position.astype(np.float32), reward, reached, False, info
+
+
+def rollouts(
+    act: Callable[[np.ndarray], np.ndarray], n_episodes: int = 100, seed: int = 0,
+    env: MultiGoal | None = None, max_steps: int = 30,
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """Run ``n_episodes`` episodes of ``act`` (observation -> action) from the start position.
+
+    Returns
+    -------
+    goals : int array (n_episodes,)
+        Index into ``GOALS`` of the goal each episode reached, -1 if none within ``max_steps``.
+    paths : list of arrays (T_k + 1, 2)
+        Visited positions, start included.
+    returns : float array (n_episodes,)
+        Undiscounted returns.
+    """
+    env = MultiGoal() if env is None else env
+    goals, paths, returns = np.full(n_episodes, -1), [], np.zeros(n_episodes)
+    for k in range(n_episodes):
+        obs, _ = env.reset(seed=seed + k)
+        path = [obs]
+        for _ in range(max_steps):
+            obs, reward, terminated, _, info = env.step(act(obs))
+            path.append(obs)
+            returns[k] += reward
+            if terminated:
+                goals[k] = info["goal"]
+                break
+        paths.append(np.asarray(path))
+    return goals, paths, returns
+
+
+def goal_histogram(goals: np.ndarray) -> np.ndarray:
+    """Counts of episodes per goal (len(GOALS)) followed by the count of no goal reached."""
+    g = np.asarray(goals)
+    return np.array([int((g == k).sum()) for k in range(len(GOALS))] + [int((g < 0).sum())])
 
 
 def nearest_goal(positions: np.ndarray, threshold: float = 1.0) -> np.ndarray:
