@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bandit": ("softrl.cli.bandit:main", "bandit algorithms' regret curves (PNG) and a table"),
     "tune": ("softrl.cli.tune:main", "sweep hyperparameters and seeds on Ray Tune (softrl[tune])"),
     "demos": ("softrl.cli.demos:main", "record a trained agent's demonstrations to a .npz file"),
+    "bc": ("softrl.cli.bc:main", "behavior cloning from a demos file into a run (softrl eval)"),
 }
 
 
