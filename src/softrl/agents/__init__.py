@@ -5,6 +5,7 @@ Every agent derives from :class:`Agent` through :class:`OffPolicyAgent` (replay 
 """
 
 from softrl.agents.base import AGENTS, Agent, load_agent
+from softrl.agents.bootstrapped import BootstrappedSoftQ, BootstrappedSoftQConfig
 from softrl.agents.callbacks import (
     Callback,
     CallbackList,
@@ -25,6 +26,8 @@ __all__ = [
     "AGENTS",
     "Agent",
     "AgentConfig",
+    "BootstrappedSoftQ",
+    "BootstrappedSoftQConfig",
     "Callback",
     "CallbackList",
     "CheckpointCallback",
