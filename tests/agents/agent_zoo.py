@@ -12,7 +12,8 @@ from sac_fast import SMALL, TOY_ID
 from toy_agent import ToyAgent
 from toy_on_policy import ToyActorCritic
 
-from softrl.agents import SAC, Agent, EntropyPG, SoftQ
+from softrl.agents import SAC, Agent, BootstrappedSoftQ, EntropyPG, SoftQ
+from softrl.exploration import RNDBonus, SimHashBonus
 from softrl.training.toy_env import POINT_MASS_DISCRETE_ID
 
 
@@ -92,12 +93,28 @@ def _pgfd(**kw: Any) -> Agent:
     return agent.add_demos(_expert_demos(True))
 
 
+def _bootstrapped(**kw: Any) -> Agent:
+    return BootstrappedSoftQ(kw.pop("env", POINT_MASS_DISCRETE_ID),
+                             **{"torch_threads": 1, "log_every": 50, "learning_starts": 50,
+                                "batch_size": 16, "target_update_interval": 20,
+                                "hidden_sizes": (16,), "n_heads": 3, "temperature": "auto",
+                                "double_q": True, "munchausen": 0.9,
+                                "exploration": RNDBonus(0.1, hidden_sizes=(8,), out_dim=4),
+                                **kw})
+
+
+def _pg_simhash(**kw: Any) -> Agent:
+    return _pg(**{"exploration": SimHashBonus(0.1, n_bits=16), **kw})
+
+
 ZOO: dict[str, Callable[..., Agent]] = {
     "sac": _sac, "sac_v_network": _sac_v, "toy": _toy, "toy_on_policy": _toy_ac,
-    "softq": _softq, "pg": _pg, "softqfd": _softqfd, "sacfd": _sacfd, "pgfd": _pgfd}
+    "softq": _softq, "pg": _pg, "softqfd": _softqfd, "sacfd": _sacfd, "pgfd": _pgfd,
+    "bootstrapped_rnd": _bootstrapped, "pg_simhash": _pg_simhash}
 """Name -> builder(**kwargs) of a small agent on a point-mass toy env (1-D observations)."""
 
 ENV_IDS: dict[str, str] = {name: TOY_ID for name in ZOO} | {
     "softq": POINT_MASS_DISCRETE_ID, "pg": POINT_MASS_DISCRETE_ID,
-    "softqfd": POINT_MASS_DISCRETE_ID, "pgfd": POINT_MASS_DISCRETE_ID}
+    "softqfd": POINT_MASS_DISCRETE_ID, "pgfd": POINT_MASS_DISCRETE_ID,
+    "bootstrapped_rnd": POINT_MASS_DISCRETE_ID, "pg_simhash": POINT_MASS_DISCRETE_ID}
 """The env each builder uses by default (tests that wrap it make their own copy)."""
