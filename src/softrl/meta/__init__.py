@@ -3,8 +3,10 @@ task variable inferred with amortized VI (:class:`PEARL`). Task distributions li
 :mod:`softrl.envs.meta_tasks`."""
 
 from softrl.meta.common import Episode, MetaLearner, TaskBuffer, rollout_episode
+from softrl.meta.maml import MAML, EpisodeBatch, MAMLConfig, pg_surrogate
 from softrl.meta.pearl import PEARL, PEARLConfig, product_of_gaussians
 from softrl.meta.rl2 import RL2, RL2Config
 
-__all__ = ["PEARL", "RL2", "Episode", "MetaLearner", "PEARLConfig", "RL2Config", "TaskBuffer",
-           "product_of_gaussians", "rollout_episode"]
+__all__ = ["MAML", "PEARL", "RL2", "Episode", "EpisodeBatch", "MAMLConfig", "MetaLearner",
+           "PEARLConfig", "RL2Config", "TaskBuffer", "pg_surrogate", "product_of_gaussians",
+           "rollout_episode"]
