@@ -262,6 +262,19 @@ class ReplayBuffer:
             rows = self.data.index_select(0, idx)
         else:
             rows = self._mixed_rows(batch_size, generator)
+        return self._as_batch(rows)
+
+    def newest(self, n: int) -> Any:
+        """The newest ``min(n, len(self))`` transitions of the ring in the order they were
+        added (oldest first), as a batch like :meth:`sample`'s (e.g. to cut whole episodes of
+        one env copy back out of the buffer)."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive integer; got {n!r}")
+        n = min(n, self.size)
+        idx = (self.pos - n + torch.arange(n, device=self.device)) % self.capacity
+        return self._as_batch(self.data.index_select(0, idx))
+
+    def _as_batch(self, rows: Tensor) -> Any:
         fields = [rows[:, sl] for sl in self._slices]
         if self.discrete_actions:
             fields[1] = fields[1][:, 0].long()
