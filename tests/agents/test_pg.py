@@ -61,3 +61,17 @@ def test_spaces() -> None:
         EntropyPG(Unbounded())
     with pytest.raises(ValueError, match="'temperature'"):
         EntropyPG("CartPole-v1", temperature=-1.0)
+
+
+def test_clip_range_validated_and_used() -> None:
+    """clip_range names itself when bad; with it the update runs the clipped surrogate."""
+    import pytest
+
+    from softrl.agents import EntropyPG
+
+    with pytest.raises(ValueError, match="clip_range"):
+        EntropyPG("CartPole-v1", clip_range=0.0, checkpoint_every=0)
+    agent = EntropyPG("CartPole-v1", seed=0, clip_range=0.2, n_epochs=3, batch_size=32,
+                      n_steps=16, checkpoint_every=0, log_every=10**9)
+    agent.learn(64, progress_bar=False)
+    assert agent.num_updates == 4 * 3  # 4 rollouts of 16 steps, 3 epochs of one minibatch

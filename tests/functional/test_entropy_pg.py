@@ -123,3 +123,38 @@ def test_bad_arguments_name_the_field() -> None:
         soft_reinforce_loss(r[:, :2], r, 1.0)
     with pytest.raises(ValueError, match="baseline"):
         soft_reinforce_loss(r, r, 1.0, baseline=torch.zeros(3))
+
+
+def test_clipped_surrogate_by_hand() -> None:
+    """PPO's clipped surrogate of the soft advantage: the loss and its gradient by hand."""
+    import torch
+
+    from softrl.functional import entropy_pg_loss
+
+    old = torch.log(torch.tensor([0.5, 0.5, 0.2, 0.4], dtype=torch.float64))
+    new = torch.log(torch.tensor([0.7, 0.3, 0.2, 0.2], dtype=torch.float64)).requires_grad_()
+    adv = torch.tensor([1.0, -2.0, 3.0, -1.0], dtype=torch.float64)
+    zero = torch.zeros(4, dtype=torch.float64)
+    policy, _ = entropy_pg_loss(new, adv, zero, zero, zero, 0.0, old_log_probs=old,
+                                clip_range=0.2)
+    # rho = 1.4, 0.6, 1.0, 0.5; min(rho A, clip(rho) A) = 1.2, -1.6, 3.0, -0.8 (the last two:
+    # rho A = 3.0 unclipped; rho = 0.5 with A < 0 -> min(-0.5, -0.8) = -0.8, clipped, no grad).
+    assert abs(float(policy.detach()) - (-(1.2 - 1.6 + 3.0 - 0.8) / 4)) < 1e-12
+    policy.backward()
+    # Gradient d/dlog pi of -(1/4) rho A where unclipped (items 1 and 2: rho = 0.6 with A < 0
+    # takes min(-1.2, -1.6) = -1.6, clipped), zero where clipped.
+    expected = torch.tensor([0.0, 0.0, -3.0 / 4, 0.0], dtype=torch.float64)
+    torch.testing.assert_close(new.grad, expected)
+    # At rho = 1 the clipped and plain losses have the same gradient.
+    lp = old.clone().requires_grad_()
+    entropy_pg_loss(lp, adv, zero, zero, zero, 0.0, old_log_probs=old,
+                    clip_range=0.2)[0].backward()
+    lp2 = old.clone().requires_grad_()
+    entropy_pg_loss(lp2, adv, zero, zero, zero, 0.0)[0].backward()
+    torch.testing.assert_close(lp.grad, lp2.grad)
+    import pytest
+
+    with pytest.raises(ValueError, match="old_log_probs"):
+        entropy_pg_loss(lp, adv, zero, zero, zero, 0.0, clip_range=0.2)
+    with pytest.raises(ValueError, match="clip_range"):
+        entropy_pg_loss(lp, adv, zero, zero, zero, 0.0, old_log_probs=old, clip_range=-1.0)

@@ -52,11 +52,14 @@ class EntropyPGConfig(OnPolicyConfig):
     """Weight of the critic's loss."""
     normalize_advantages: bool = False
     """Standardize the advantages of each minibatch."""
+    clip_range: float | None = None
+    """PPO's ratio clip eps of the policy term (None: the plain policy gradient)."""
 
     _constraints: ClassVar[dict[str, list[Any]]] = {
         "temperature": [Interval(float, 0, None, closed="left")],
         "value_coef": [Interval(float, 0, None, closed="left")],
         "normalize_advantages": [bool],
+        "clip_range": [None, Interval(float, 0, None, closed="neither")],
     }
 
 
@@ -135,7 +138,8 @@ class EntropyPG(OnPolicyAgent):
                     adv = (adv - adv.mean()) / (adv.std() + 1e-8)
                 policy_loss, value_loss = F.entropy_pg_loss(
                     self.actor.log_prob(b.obs, b.actions), adv, self.actor.entropy(b.obs),
-                    self.critic(b.obs), b.returns, c.temperature, c.value_coef)
+                    self.critic(b.obs), b.returns, c.temperature, c.value_coef,
+                    b.log_probs, c.clip_range)
                 extra = self._extra_losses()
                 self.optimizer.zero_grad(set_to_none=True)
                 sum(extra.values(), policy_loss + value_loss).backward()

@@ -36,12 +36,21 @@ def entropy_pg_loss(
     returns: Tensor,
     temperature: float,
     value_coef: float = 0.5,
+    old_log_probs: Tensor | None = None,
+    clip_range: float | None = None,
 ) -> tuple[Tensor, Tensor]:
     """(policy loss, value loss) whose gradients give the entropy-regularized policy gradient
     and the critic's regression.
 
     policy loss = -mean(log pi(a|s) * A') - T * mean(H(pi(.|s)))
     value loss  = value_coef * mean((V(s) - R)^2)
+
+    With ``clip_range`` eps (and ``old_log_probs``, those of the policy that collected the
+    data), the first term becomes PPO's clipped surrogate (Schulman et al. 2017) of the same
+    soft advantage, -mean(min(rho A', clip(rho, 1 - eps, 1 + eps) A')), rho = pi / pi_old:
+    its gradient at rho = 1 is the one above, and it stops pushing a ratio that has left
+    [1 - eps, 1 + eps] in the advantage's direction, so several epochs over one rollout stay
+    near the data's policy.
 
     Parameters
     ----------
@@ -58,8 +67,24 @@ def entropy_pg_loss(
         T >= 0.
     value_coef : float
         Weight of the value loss.
+    old_log_probs : Tensor, shape (B,), optional
+        log pi_old(a|s) (constants); required with ``clip_range``.
+    clip_range : float, optional
+        eps > 0 of the clipped surrogate; None: the plain policy gradient.
     """
-    policy = -(log_probs * advantages.detach()).mean() - temperature * entropy.mean()
+    adv = advantages.detach()
+    if clip_range is None:
+        surrogate = (log_probs * adv).mean()
+    else:
+        if old_log_probs is None:
+            raise ValueError("entropy_pg_loss: clip_range needs old_log_probs, the log pi(a|s) "
+                             "of the policy that collected the data.")
+        check_scalar(clip_range, "clip_range", Interval(float, 0, None, closed="neither"),
+                     "entropy_pg_loss")
+        ratio = (log_probs - old_log_probs.detach()).exp()
+        surrogate = torch.minimum(ratio * adv,
+                                  ratio.clamp(1 - clip_range, 1 + clip_range) * adv).mean()
+    policy = -surrogate - temperature * entropy.mean()
     value = value_coef * (values - returns.detach()).pow(2).mean()
     return policy, value
 
