@@ -52,3 +52,5 @@ __all__ = [
 
 # The agents that learn from demonstrations register their kinds (softrl train softqfd, ...).
 import softrl.imitation.agents  # noqa: E402, F401, I001
+# RL^2 registers its kind (softrl train rl2 --env softrl/MetaTrial-bandit-k5-n10-v0).
+import softrl.meta.rl2  # noqa: E402, F401, I001
