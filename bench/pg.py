@@ -4,17 +4,24 @@ update per rollout, Adam 7e-4, gamma 0.99, GAE lambda 1, separate 64x64 actor an
 entropy weight 0.01, value coefficient 0.5, gradient-norm clip 0.5).
 
     bench/.venv-sb3/bin/python bench/pg.py speed        # see bench/softq.py for the venv
+    .venv/bin/python bench/pg.py learn --seeds 0 1 2 3 4  # CartPole-v1 >= 475 within 100k?
+    .venv/bin/python bench/pg.py plot                     # bench/pg_learning_curve.png
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from pathlib import Path
 
+import gymnasium as gym
+import numpy as np
 import torch
 
 from softq import report  # bench/softq.py
 from softrl.agents import EntropyPG
+from softrl.training import evaluate_policy
 
 ENV = "CartPole-v1"
 COMMON = {"n_steps": 16, "gamma": 0.99, "gae_lambda": 1.0, "learning_rate": 7e-4,
@@ -59,14 +66,76 @@ def speed(args: argparse.Namespace) -> None:
     report(rates, cpu_rates, "softrl EntropyPG", "SB3 A2C")
 
 
+# Learning settings for CartPole-v1: rl-zoo's PPO rollouts and epochs (8 envs x 32 steps,
+# batch 256, 20 epochs, gamma 0.98, GAE 0.8, ratio clip 0.2, lr 1e-3) with the soft reward
+# r - T log pi at T = 0.01 in place of PPO's entropy bonus 0.
+LEARN = {"n_envs": 8, "n_steps": 32, "n_epochs": 20, "batch_size": 256, "learning_rate": 1e-3,
+         "gamma": 0.98, "gae_lambda": 0.8, "temperature": 0.01, "value_coef": 0.5,
+         "max_grad_norm": 0.5, "normalize_advantages": True, "clip_range": 0.2,
+         "hidden_sizes": (64, 64)}
+RESULTS = Path(__file__).parent / "pg_runs"
+
+
+def learn(args: argparse.Namespace) -> None:
+    """Greedy mean return over 20 episodes every ``eval_every`` steps; first step >= 475."""
+    torch.set_num_threads(1)
+    RESULTS.mkdir(exist_ok=True)
+    env = gym.make(ENV)
+    for seed in args.seeds:
+        agent = EntropyPG(ENV, seed=seed, torch_threads=1, log_every=10**9,
+                          checkpoint_every=0, **LEARN)
+        curve, first = [], None
+        for step in range(args.eval_every, args.steps + 1, args.eval_every):
+            agent.learn(args.eval_every, progress_bar=False)
+            ret = evaluate_policy(greedy(agent), env, 20, seed=10_000 + seed)["mean_return"]
+            curve.append((step, ret))
+            if first is None and ret >= 475:
+                first = step
+            print(seed, step, f"{ret:.1f}", flush=True)
+        final = evaluate_policy(greedy(agent), env, 100, seed=20_000 + seed)["mean_return"]
+        out = {"seed": seed, "curve": curve, "first_475": first, "final_100": final,
+               "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in LEARN.items()}}
+        (RESULTS / f"pg-s{seed}.json").write_text(json.dumps(out))
+        print(f"seed {seed}: first >= 475 at {first}, final 100-episode return {final:.1f}")
+
+
+def greedy(agent: EntropyPG):
+    return lambda o: agent.act(o, deterministic=True)
+
+
+def plot(args: argparse.Namespace) -> None:
+    """bench/pg_learning_curve.png: mean and range over seeds."""
+    from softrl.plot._mpl import pyplot
+
+    plt = pyplot()
+    runs = [json.loads(f.read_text()) for f in sorted(RESULTS.glob("pg-s*.json"))]
+    steps = [s for s, _ in runs[0]["curve"]]
+    values = np.array([[v for _, v in r["curve"]] for r in runs])
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.plot(steps, values.mean(0), label=f"softrl EntropyPG, mean of {len(runs)} seeds")
+    ax.fill_between(steps, values.min(0), values.max(0), alpha=0.2, label="min-max")
+    ax.axhline(475, color="gray", ls=":")
+    ax.set_xlabel("env steps")
+    ax.set_ylabel("greedy mean return (20 episodes)")
+    ax.set_title("CartPole-v1")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(Path(__file__).parent / "pg_learning_curve.png", dpi=100)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("speed")
     p.add_argument("--chunk", type=int, default=20_480)
     p.add_argument("--rounds", type=int, default=3)
+    p = sub.add_parser("learn")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    p.add_argument("--steps", type=int, default=100_000)
+    p.add_argument("--eval-every", type=int, default=10_000)
+    sub.add_parser("plot")
     args = parser.parse_args()
-    {"speed": speed}[args.cmd](args)
+    {"speed": speed, "learn": learn, "plot": plot}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from softrl.training import evaluate_policy
 
 ENV = "CartPole-v1"
 RESULTS = Path(__file__).parent / "softq_runs"
+THRESHOLD = {"CartPole-v1": 475.0, "Acrobot-v1": -80.0}
 ZOO = {"learning_rate": 2.3e-3, "batch_size": 64, "buffer_size": 100_000,
        "learning_starts": 1000, "gamma": 0.99, "train_freq": 256, "gradient_steps": 128}
 
@@ -40,16 +41,31 @@ def _temperature(text: str) -> float | str:
     return text if text == "auto" else float(text)
 
 
-def make_softrl(seed: int, temperature: float | str) -> SoftQ:
-    return SoftQ(ENV, seed=seed, hidden_sizes=(256, 256), target_update_interval=128, tau=1.0,
+# Acrobot-v1: rl-baselines3-zoo's DQN settings (lr 6.3e-4, batch 128, buffer 5e4, target
+# copied every 250 env steps, 256x256) but one gradient step per 4 env steps instead of one
+# per env step (4x cheaper), and 1000 warm-up steps.
+ZOO_ACROBOT = {"learning_rate": 6.3e-4, "batch_size": 128, "buffer_size": 50_000,
+               "learning_starts": 1000, "gamma": 0.99, "train_freq": 4, "gradient_steps": 1}
+
+
+def make_softrl(seed: int, temperature: float | str, env: str = ENV) -> SoftQ:
+    if env == "Acrobot-v1":
+        return SoftQ(env, seed=seed, hidden_sizes=(256, 256), target_update_interval=63,
+                     tau=1.0, temperature=temperature, torch_threads=1, log_every=10**9,
+                     checkpoint_every=0, **ZOO_ACROBOT)
+    return SoftQ(env, seed=seed, hidden_sizes=(256, 256), target_update_interval=128, tau=1.0,
                  temperature=temperature, torch_threads=1, log_every=10**9,
                  checkpoint_every=0, **ZOO)
 
 
-def make_sb3(seed: int):
+def make_sb3(seed: int, env: str = ENV):
     from stable_baselines3 import DQN
 
-    return DQN("MlpPolicy", ENV, seed=seed, verbose=0, target_update_interval=10,
+    if env == "Acrobot-v1":
+        return DQN("MlpPolicy", env, seed=seed, verbose=0, target_update_interval=250,
+                   exploration_fraction=0.12, exploration_final_eps=0.1,
+                   policy_kwargs={"net_arch": [256, 256]}, **ZOO_ACROBOT)
+    return DQN("MlpPolicy", env, seed=seed, verbose=0, target_update_interval=10,
                exploration_fraction=0.16, exploration_final_eps=0.04,
                policy_kwargs={"net_arch": [256, 256]}, **ZOO)
 
@@ -90,10 +106,11 @@ def learn(args: argparse.Namespace) -> None:
     """Learning curves: greedy mean return over 20 episodes every eval_every steps."""
     torch.set_num_threads(1)
     RESULTS.mkdir(exist_ok=True)
-    env = gym.make(ENV)
+    env = gym.make(args.env)
     for seed in args.seeds:
         for kind in args.agents:
-            agent = make_softrl(seed, args.temperature) if kind == "softrl" else make_sb3(seed)
+            agent = (make_softrl(seed, args.temperature, args.env) if kind == "softrl"
+                     else make_sb3(seed, args.env))
             curve, first = [], None
             for step in range(args.eval_every, args.steps + 1, args.eval_every):
                 if kind == "softrl":
@@ -104,12 +121,13 @@ def learn(args: argparse.Namespace) -> None:
                     act = lambda o, a=agent: a.predict(o, deterministic=True)[0]  # noqa: E731
                 ret = evaluate_policy(act, env, args.episodes, seed=10_000 + seed)["mean_return"]
                 curve.append((step, ret))
-                if first is None and ret >= 475:
+                if first is None and ret >= THRESHOLD[args.env]:
                     first = step
                 print(kind, seed, step, f"{ret:.1f}", flush=True)
             final = evaluate_policy(act, env, 100, seed=20_000 + seed)["mean_return"]
             tag = f"{kind}-T{args.temperature}" if kind == "softrl" else kind
-            out = {"agent": tag, "seed": seed, "curve": curve, "first_475": first,
+            tag = tag if args.env == ENV else f"{args.env}-{tag}"
+            out = {"agent": tag, "seed": seed, "curve": curve, "first_threshold": first,
                    "final_100": final}
             (RESULTS / f"{tag}-s{seed}.json").write_text(json.dumps(out))
 
@@ -122,9 +140,12 @@ def plot(args: argparse.Namespace) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    tags = sorted({f.name.rsplit("-s", 1)[0] for f in RESULTS.glob("*.json")})
+    prefix = "" if args.env == ENV else f"{args.env}-"
+    tags = sorted({f.name.rsplit("-s", 1)[0] for f in RESULTS.glob(f"{prefix}*.json")
+                   if prefix or not f.name.startswith(tuple(THRESHOLD))})
     for kind in tags:
-        label = "SB3 DQN" if kind == "sb3" else f"softrl SoftQ, {kind.split('-', 1)[1]}"
+        short = kind.removeprefix(prefix)
+        label = "SB3 DQN" if short == "sb3" else f"softrl SoftQ, {short.split('-', 1)[1]}"
         runs = [json.loads(f.read_text()) for f in sorted(RESULTS.glob(f"{kind}-s*.json"))]
         if not runs:
             continue
@@ -134,13 +155,14 @@ def plot(args: argparse.Namespace) -> None:
         mean = [statistics.mean(v) for v in zip(*values, strict=True)]
         ax.plot(steps, mean, label=f"{label}, mean of {len(runs)} seeds")
         ax.fill_between(steps, lo, hi, alpha=0.2)
-    ax.axhline(475, color="gray", ls=":")
+    ax.axhline(THRESHOLD[args.env], color="gray", ls=":")
     ax.set_xlabel("env steps")
     ax.set_ylabel("greedy mean return (20 episodes)")
-    ax.set_title("CartPole-v1, rl-zoo DQN settings")
+    ax.set_title(f"{args.env}, rl-zoo DQN settings")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(Path(__file__).parent / "softq_learning_curve.png", dpi=100)
+    name = "softq_learning_curve" if args.env == ENV else f"softq_{args.env.split('-')[0].lower()}"
+    fig.savefig(Path(__file__).parent / f"{name}.png", dpi=100)
 
 
 def main() -> None:
@@ -157,7 +179,9 @@ def main() -> None:
     p.add_argument("--eval-every", type=int, default=5000)
     p.add_argument("--episodes", type=int, default=20)
     p.add_argument("--temperature", type=_temperature, default=0.01)
-    sub.add_parser("plot")
+    p.add_argument("--env", default=ENV, choices=sorted(THRESHOLD))
+    p = sub.add_parser("plot")
+    p.add_argument("--env", default=ENV, choices=sorted(THRESHOLD))
     args = parser.parse_args()
     {"speed": speed, "learn": learn, "plot": plot}[args.cmd](args)
 
