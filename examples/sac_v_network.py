@@ -16,7 +16,6 @@ import shutil
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from softrl.agents import SAC
@@ -70,8 +69,8 @@ def main(out_dir: str | Path = "out/gallery", fast: bool = False, seed: int = 0)
         result[f"{variant}_seconds"] = time.perf_counter() - t0
         result[f"{variant}_final_return"] = agent.evaluate(10, seed=10_000)["mean_return"]
         if variant == "v_network":
-            obs = torch.as_tensor(np.stack([agent.observation_space.sample()
-                                            for _ in range(32)]))
+            # States the agent visited (a replay batch), not arbitrary points of the box.
+            obs = agent.buffer.sample(32, torch.Generator().manual_seed(1))[0]
             gap, scale = soft_value_gap(agent, obs)
             result["v_network_soft_value_gap"], result["soft_value_scale"] = gap, scale
         dirs.append(run_dir)
