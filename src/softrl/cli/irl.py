@@ -38,7 +38,7 @@ class IRLConfig:
         "mce: maximum causal entropy (variational backup); maxent: MaxEnt (optimistic "
         "backup, gamma = 1); feature-matching: Abbeel & Ng's projection method (a reward "
         "linear in the features of --reward-model). Without known dynamics, on a "
-        "Gymnasium env: airl, gail (`softrl irl --algorithm airl --help`)."))] = "mce"
+        "Gymnasium env: airl, gail, gcl (`softrl irl --algorithm airl --help`)."))] = "mce"
     reward_model: Annotated[Literal["state", "state_action", "linear"], tyro.conf.arg(help=(
         "Reward family: tabular r(s), tabular r(s, a), or linear in the landing cell's "
         "symbol. With feature-matching, state and state_action are one-hot features: it then "

@@ -2,7 +2,8 @@
 
 :mod:`softrl.irl.deep.tabular` holds the sample-based estimators with tabular rewards, checked
 against the exact MaxEnt IRL of :mod:`softrl.irl`; :mod:`softrl.irl.deep.adversarial` the
-AIRL and GAIL learners on Gymnasium (a max-ent agent inside).
+AIRL and GAIL learners and :mod:`softrl.irl.deep.gcl` guided cost learning on Gymnasium (a
+max-ent agent inside); :mod:`softrl.irl.deep.transfer` reward transfer.
 """
 
 from softrl.irl.deep.adversarial import (
@@ -14,6 +15,7 @@ from softrl.irl.deep.adversarial import (
     AIRLSoftQ,
     GAILSoftQ,
 )
+from softrl.irl.deep.gcl import GCL, GCLSAC, GCLSoftQ
 from softrl.irl.deep.tabular import (
     TabularAIRL,
     env_trajectories,
@@ -36,6 +38,9 @@ __all__ = [
     "GAIL",
     "GAILSAC",
     "GAILSoftQ",
+    "GCL",
+    "GCLSAC",
+    "GCLSoftQ",
     "LearnedRewardWrapper",
     "load_learner",
     "train_on_learned_reward",

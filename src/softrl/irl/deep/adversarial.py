@@ -73,9 +73,9 @@ class AdversarialConfig:
     """Path of the demonstrations (.npz written by `softrl demos` or softrl.demos.save_demos)."""
     reward: str = "auto"
     """Reward given to the inner agent: AIRL "f" (auto) or "logit"; GAIL "positive" (auto),
-    "negative" or "logit"."""
+    "negative" or "logit"; GCL "r" (auto), r_psi itself."""
     state_only: bool = True
-    """AIRL: g(s) (disentangled, transferable) instead of g(s, a)."""
+    """AIRL: g(s) (disentangled, transferable) instead of g(s, a); GCL: r_psi(s)."""
     disc_hidden_sizes: tuple[int, ...] = (64, 64)
     """Hidden widths of the discriminator's networks."""
     disc_learning_rate: float = 3e-4
@@ -91,7 +91,7 @@ class AdversarialConfig:
 
     _constraints: ClassVar[dict[str, list[Any]]] = {
         "demos": [str],
-        "reward": [StrOptions({"auto", "f", "logit", "positive", "negative"})],
+        "reward": [StrOptions({"auto", "f", "logit", "positive", "negative", "r"})],
         "state_only": [bool],
         "disc_hidden_sizes": [tuple],
         "disc_learning_rate": [Interval(float, 0, None, closed="neither")],
@@ -164,22 +164,25 @@ class AdversarialMixin:
         self.discrete = isinstance(self.action_space, gym.spaces.Discrete)
         self.act_feat_dim = (int(self.action_space.n) if self.discrete
                              else int(np.prod(self.action_space.shape)))
-        if self.algorithm == "airl":
-            self.discriminator: nn.Module = AIRLDiscriminator(
-                self.obs_dim, self.act_feat_dim, c.disc_hidden_sizes, c.state_only)
-        else:
-            self.discriminator = GAILDiscriminator(self.obs_dim, self.act_feat_dim,
-                                                   c.disc_hidden_sizes)
+        self.discriminator: nn.Module = self._make_discriminator()
         self.discriminator.to(self.device)
         self.disc_optimizer = torch.optim.Adam(self.discriminator.parameters(),
                                                lr=c.disc_learning_rate)
         self._reward_kind = c.reward if c.reward != "auto" else (
-            "f" if self.algorithm == "airl" else "positive")
-        allowed = {"airl": ("f", "logit"), "gail": ("positive", "negative", "logit")}
+            {"airl": "f", "gail": "positive", "gcl": "r"}[self.algorithm])
+        allowed = {"airl": ("f", "logit"), "gail": ("positive", "negative", "logit"),
+                   "gcl": ("r",)}
         if self._reward_kind not in allowed[self.algorithm]:
             raise ValueError(f"The 'reward' parameter of {type(self).__name__} must be one of "
                              f"{allowed[self.algorithm]} or 'auto'. Got {c.reward!r} instead.")
         self._set_demos(self._read_demos())
+
+    def _make_discriminator(self) -> nn.Module:
+        c = self.config
+        if self.algorithm == "airl":
+            return AIRLDiscriminator(self.obs_dim, self.act_feat_dim, c.disc_hidden_sizes,
+                                     c.state_only)
+        return GAILDiscriminator(self.obs_dim, self.act_feat_dim, c.disc_hidden_sizes)
 
     def _read_demos(self) -> Demonstrations | None:
         if self._given_demos is not None:
@@ -202,7 +205,9 @@ class AdversarialMixin:
             z = torch.zeros(1, self.obs_dim, device=self.device)
             self._demo = {"obs": z, "actions": torch.zeros(1, self._buffer_action_dim(),
                                                            device=self.device),
-                          "next_obs": z.clone(), "terminated": torch.zeros(1, device=self.device)}
+                          "next_obs": z.clone(), "terminated": torch.zeros(1, device=self.device),
+                          "episode_starts": torch.zeros(1, dtype=torch.int64,
+                                                        device=self.device)}
             return
         n = len(demos)
         obs = self._flat(demos.obs, n)
@@ -218,7 +223,9 @@ class AdversarialMixin:
                                 dtype=torch.float32)
         self._demo = {"obs": obs, "actions": a.to(self.device), "next_obs": next_obs,
                       "terminated": torch.as_tensor(np.asarray(demos.terminated, np.float32),
-                                                    device=self.device)}
+                                                    device=self.device),
+                      "episode_starts": torch.as_tensor(np.asarray(demos.episode_starts),
+                                                        dtype=torch.int64, device=self.device)}
 
     def _flat(self, obs: np.ndarray, n: int) -> Tensor:
         return self._obs_tensor(np.asarray(obs).reshape(n, *(self.observation_space.shape
@@ -252,6 +259,8 @@ class AdversarialMixin:
     def _policy_reward(self, obs: Tensor, actions: Tensor, next_obs: Tensor,
                        terminated: Tensor) -> Tensor:
         """The reward the inner agent learns from (see ``reward`` in the config)."""
+        if self.algorithm == "gcl":
+            return self.discriminator.reward(obs, self._act_features(actions))
         if self.algorithm == "airl" and self._reward_kind == "f":
             return self.discriminator.f(obs, self._act_features(actions), next_obs,
                                         terminated, self.config.gamma)
@@ -264,7 +273,8 @@ class AdversarialMixin:
         n_demo = self._demo["obs"].shape[0]
         for _ in range(c.disc_steps):
             idx = torch.randint(n_demo, (c.disc_batch_size,), generator=gen, device=self.device)
-            d = {k: v.index_select(0, idx) for k, v in self._demo.items()}
+            d = {k: v.index_select(0, idx) for k, v in self._demo.items()
+                 if k != "episode_starts"}
             if self.discrete:
                 d["actions"] = d["actions"][:, 0].long()
             p = self.buffer.sample(c.disc_batch_size, gen, recent=c.disc_recent)
@@ -310,7 +320,7 @@ class AdversarialMixin:
         o = self._flat(obs, n)
         a = None if actions is None else self._agent_actions(np.asarray(actions), n)
         with torch.no_grad():
-            if self.algorithm == "airl" and (self.config.state_only or a is not None):
+            if self.algorithm in ("airl", "gcl") and (self.config.state_only or a is not None):
                 feats = (torch.zeros(n, self.act_feat_dim, device=self.device) if a is None
                          else self._act_features(a))
                 r = self.discriminator.reward(o, feats)
@@ -335,7 +345,7 @@ class AdversarialMixin:
         """The learned reward along the demonstrations (:meth:`learned_reward`'s), (N,)."""
         d = self._demo
         with torch.no_grad():
-            if self.algorithm == "airl":
+            if self.algorithm in ("airl", "gcl"):
                 return self.discriminator.reward(
                     d["obs"], self._act_features(d["actions"][:, 0].long() if self.discrete
                                                  else d["actions"])).cpu().numpy()

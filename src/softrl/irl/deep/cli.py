@@ -1,4 +1,4 @@
-"""``softrl irl --algorithm airl|gail --env ENV --demos demos.npz``: adversarial IRL on a
+"""``softrl irl --algorithm airl|gail|gcl --env ENV --demos demos.npz``: sample-based IRL on a
 Gymnasium env, with progress, CSV/TensorBoard logs, checkpoints, ``--resume``, a picture
 (the learned reward against the true one along the demonstrations, and the inner agent's
 learning curve on the true reward) and optional reward transfer (``--transfer-steps``: a
@@ -21,16 +21,16 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import tyro
 
-DEEP_ALGORITHMS = ("airl", "gail")
+DEEP_ALGORITHMS = ("airl", "gail", "gcl")
 
 
 @dataclasses.dataclass(frozen=True)
 class DeepIRLConfig:
     """Inverse RL without known dynamics on a Gymnasium env."""
 
-    algorithm: Literal["airl", "gail"]
+    algorithm: Literal["airl", "gail", "gcl"]
     """airl: adversarial IRL (disentangled reward g(s)); gail: generative adversarial
-    imitation (no transferable reward)."""
+    imitation (no transferable reward); gcl: guided cost learning (reward r_psi(s))."""
     demos: Path | None = None
     """Demonstrations (.npz from `softrl demos RUN_DIR --episodes N --out demos.npz`)."""
     env: str = "Pendulum-v1"
@@ -95,6 +95,7 @@ def run(config: DeepIRLConfig) -> dict[str, Any]:
     """Train (or resume) the learner, evaluate it, transfer its reward; returns the figures."""
     from softrl.agents import load_agent
     from softrl.irl.deep.adversarial import AIRL, GAIL
+    from softrl.irl.deep.gcl import GCL
     from softrl.irl.deep.transfer import train_on_learned_reward
 
     check_config(config)
@@ -107,7 +108,7 @@ def run(config: DeepIRLConfig) -> dict[str, Any]:
         if config.resume:
             learner = load_agent(run_dir, run_dir=run_dir)
         else:
-            factory = AIRL if config.algorithm == "airl" else GAIL
+            factory = {"airl": AIRL, "gail": GAIL, "gcl": GCL}[config.algorithm]
             learner = factory(config.env, run_dir=run_dir, demos=str(config.demos),
                               seed=config.seed, **_hyperparameters(config.set))
         learner.learn(max(config.steps - learner.num_steps, 0), progress_bar=config.progress)
@@ -159,7 +160,7 @@ def plot_adversarial_run(learner: Any, run_dir: Path | None, out: Path,
     if path.exists():
         demos = load_demos(path)
         true = demos.rewards
-    what = "g(s)" if learner.algorithm == "airl" else "-log(1 - D(s, a))"
+    what = {"airl": "g(s)", "gcl": "r_psi"}.get(learner.algorithm, "-log(1 - D(s, a))")
     if true is not None and len(true) == len(learned):
         rho = float(np.corrcoef(true, learned)[0, 1]) if np.std(learned) > 0 else float("nan")
         ax0.scatter(true, learned, s=6, alpha=0.5)
