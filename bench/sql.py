@@ -1,0 +1,84 @@
+"""MultiGoal goal histograms for SQL beside SAC (issue 14), and their env steps/s.
+
+Each run trains one agent on softrl/MultiGoal-v0 for --steps env steps (one torch thread),
+then runs 100 episodes from the origin with the stochastic policy and counts the goal reached.
+One JSON file per (agent, seed) goes to bench/sql_runs/; --report aggregates them.
+
+    python bench/sql.py --agent SQL --seeds 0 1 2 3 4 --steps 10000
+    python bench/sql.py --agent SAC --seeds 0 1 2 3 4 --steps 10000
+    python bench/sql.py --agent SAC_hard --seeds 0 1 2 3 4 --steps 10000  # T = 1e-3, fixed
+    python bench/sql.py --report
+
+Steps/s is the whole learn() call (acting, replay, updates) divided into the env steps; on a
+shared machine it is measured under load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+from multigoal_energy_policy import train  # noqa: E402
+
+from softrl.envs.multigoal import goal_histogram, rollouts  # noqa: E402
+
+RUNS = Path(__file__).resolve().parent / "sql_runs"
+MODELS = Path(__file__).resolve().parents[1] / "out" / "sql_models"
+"""Trained agents (not in git), the pretrained policies of examples/finetune_transfer.py."""
+
+
+def run(agent: str, seed: int, steps: int) -> dict:
+    """Train, time, and histogram one run; write and return its record."""
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    model = train(agent, steps, seed)
+    seconds = time.perf_counter() - t0
+    model.save(MODELS / f"{agent}_seed{seed}_{steps}", include_buffer=False)
+    goals, _, returns = rollouts(lambda o: model.act(o, deterministic=False), 100,
+                                 seed=10_000 + seed)
+    hist = goal_histogram(goals)
+    record = {"agent": agent, "seed": seed, "steps": steps, "seconds": seconds,
+              "steps_per_second": steps / seconds, "goal_histogram": hist.tolist(),
+              "mean_return": float(returns.mean()),
+              "all_four_goals_at_least_10pct": bool((hist[:4] >= 10).all())}
+    RUNS.mkdir(exist_ok=True)
+    (RUNS / f"{agent}_seed{seed}_{steps}.json").write_text(json.dumps(record, indent=1))
+    return record
+
+
+def report() -> str:
+    """Markdown table of every stored run."""
+    rows = [json.loads(p.read_text()) for p in sorted(RUNS.glob("*.json"))]
+    lines = ["| agent | seed | env steps | goals (5,0) (-5,0) (0,5) (0,-5) none | goals >= 10% "
+             "| mean return | env steps/s (under load) |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        h = r["goal_histogram"]
+        lines.append(f"| {r['agent']} | {r['seed']} | {r['steps']} | {h} | "
+                     f"{sum(x >= 10 for x in h[:4])} | {r['mean_return']:.1f} | "
+                     f"{r['steps_per_second']:.0f} |")
+    for agent in sorted({r["agent"] for r in rows}):
+        mine = [r for r in rows if r["agent"] == agent]
+        lines.append(f"\n{agent}: {sum(r['all_four_goals_at_least_10pct'] for r in mine)}/"
+                     f"{len(mine)} runs reach every goal in >= 10% of episodes; median "
+                     f"{np.median([r['steps_per_second'] for r in mine]):.0f} env steps/s")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--agent", choices=["SQL", "SAC", "SAC_hard"], default="SQL")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--steps", type=int, default=10_000)
+    parser.add_argument("--report", action="store_true")
+    args = parser.parse_args()
+    if not args.report:
+        for s in args.seeds:
+            print(json.dumps(run(args.agent, s, args.steps)), flush=True)
+    print(report())
