@@ -1,0 +1,215 @@
+"""Learning from demonstrations and rewards together (issue 17), measured.
+
+Two tasks, each with a scripted expert recorded through softrl.demos.record_demos:
+
+- ``lunar``: LunarLander-v3 (``pip install -e .[box2d]``), expert = gymnasium's own heuristic
+  controller (about 260 per episode), 10k transitions. Variants: ``dqfd`` (SoftQfD: BC
+  pretraining, DQfD's demo-only pretraining steps, demos in replay at 25% with the margin and
+  10-step losses), ``scratch`` (SoftQ, same settings, no demos), ``bc`` (behavior cloning alone).
+- ``mountaincar``: MountainCarContinuous-v0 (sparse: +100 at the flag), expert = push along
+  the velocity (about 93), 5 episodes. Variants: ``sacfd`` (SACfD: demos in replay at 25% and
+  a BC term annealed 1 -> 0), ``scratch`` (SAC).
+
+Each run evaluates the greedy policy every ``--eval-every`` env steps (``--eval-episodes``
+episodes, seeds 10_000 + k) and writes ``bench/lfd_runs/TASK-VARIANT-sSEED.json``;
+``report`` prints steps-to-threshold (200 for LunarLander, 90 for MountainCar) and the
+final returns per variant and writes ``bench/lfd_TASK.png``.
+
+    python bench/lfd.py run lunar --variant dqfd --seeds 0 --steps 100000
+    python bench/lfd.py run mountaincar --variant sacfd --seeds 0 1 --steps 50000
+    python bench/lfd.py report lunar
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from softrl.agents import SAC, Agent, EntropyPG, SoftQ
+from softrl.agents.callbacks import Callback
+from softrl.demos import Demonstrations, load_demos, record_demos, save_demos
+from softrl.imitation import SACfD, SoftQfD, behavior_cloning
+
+RUNS = Path(__file__).parent / "lfd_runs"
+TASKS = {
+    "lunar": {"env": "LunarLander-v3", "threshold": 200.0},
+    "mountaincar": {"env": "MountainCarContinuous-v0", "threshold": 90.0, "flag": 50.0},
+}
+# rl-baselines3-zoo's DQN settings for LunarLander (lr 6.3e-4, batch 128, buffer 5e4,
+# gamma 0.99, target every 250 steps, train every 4), a 256x256 network.
+LUNAR = {"learning_rate": 6.3e-4, "batch_size": 128, "buffer_size": 50_000, "gamma": 0.99,
+         "train_freq": 4, "gradient_steps": 1, "target_update_interval": 250,
+         "hidden_sizes": (256, 256), "temperature": 0.01}
+MOUNTAINCAR = {"learning_rate": 3e-4, "batch_size": 256, "buffer_size": 50_000,
+               "gamma": 0.99, "hidden_sizes": (64, 64), "train_freq": 1, "gradient_steps": 1}
+
+
+def lunar_expert(env: gym.Env):
+    from gymnasium.envs.box2d.lunar_lander import heuristic
+
+    return lambda obs: heuristic(env.unwrapped, obs)
+
+
+def mountaincar_expert(obs: np.ndarray) -> np.ndarray:
+    return np.array([1.0 if obs[1] >= 0 else -1.0], np.float32)
+
+
+def demos_for(task: str) -> Demonstrations:
+    """The task's expert demonstrations (recorded once, cached in bench/lfd_runs)."""
+    path = RUNS / f"{task}-demos.npz"
+    if path.exists():
+        return load_demos(path)
+    env = gym.make(TASKS[task]["env"])
+    if task == "lunar":
+        parts, n, k = [], 0, 0
+        expert = lunar_expert(env)
+        while n < 10_000:
+            d = record_demos(expert, 1, env=env, seed=1000 + k)
+            parts.append(d)
+            n, k = n + len(d), k + 1
+        from softrl.demos import concatenate
+
+        demos = concatenate(parts)
+    else:
+        demos = record_demos(mountaincar_expert, 5, env=env, seed=1000)
+    RUNS.mkdir(parents=True, exist_ok=True)
+    save_demos(demos, path)
+    return demos
+
+
+class EvalCurve(Callback):
+    """Greedy evaluation every ``every`` env steps, kept in ``points``."""
+
+    def __init__(self, every: int, episodes: int) -> None:
+        self.every, self.episodes = every, episodes
+        self.points: list[tuple[int, float]] = []
+        self.t0 = time.perf_counter()
+
+    def on_step(self, agent: Agent) -> bool:
+        if agent.num_steps // self.every > len(self.points) - 1:
+            r = agent.evaluate(self.episodes, seed=10_000)["mean_return"]
+            self.points.append((agent.num_steps, r))
+            print(f"  {agent.num_steps:>7} steps  return {r:8.1f}  "
+                  f"{time.perf_counter() - self.t0:6.0f} s", flush=True)
+        return True
+
+
+def build(task: str, variant: str, seed: int, demos: Demonstrations) -> Agent:
+    env = TASKS[task]["env"]
+    common = {"seed": seed, "torch_threads": 1, "log_every": 10**9, "checkpoint_every": 0}
+    if task == "lunar":
+        if variant == "scratch":
+            return SoftQ(env, learning_starts=1000, **LUNAR, **common)
+        if variant == "dqfd":
+            return SoftQfD(env, learning_starts=1000, demo_ratio=0.25, n_step=10,
+                           margin=0.8, pretrain_epochs=30, pretrain_steps=5000, **LUNAR,
+                           **common).add_demos(demos)
+    if task == "mountaincar":
+        if variant == "scratch":
+            return SAC(env, learning_starts=1000, **MOUNTAINCAR, **common)
+        if variant == "sacfd":
+            return SACfD(env, learning_starts=1000, demo_ratio=0.25, bc_weight=1.0,
+                         bc_weight_final=0.0, bc_anneal_steps=20_000, **MOUNTAINCAR,
+                         **common).add_demos(demos)
+    raise ValueError(f"unknown variant {variant!r} for {task}")
+
+
+def run(task: str, variant: str, seed: int, steps: int, every: int, episodes: int) -> dict:
+    torch.set_num_threads(1)
+    demos = demos_for(task)
+    print(f"{task} {variant} seed {seed}: {len(demos)} demo transitions, "
+          f"demo return {demos.episode_returns().mean():.1f}", flush=True)
+    t0 = time.perf_counter()
+    curve = EvalCurve(every, episodes)
+    if variant == "bc":
+        env = TASKS[task]["env"]
+        agent: Agent = (EntropyPG(env, seed=seed, torch_threads=1, hidden_sizes=(256, 256))
+                        if task == "lunar" else
+                        SAC(env, seed=seed, torch_threads=1, hidden_sizes=(64, 64)))
+        result = behavior_cloning(agent, demos, max_epochs=100, batch_size=256, seed=seed)
+        r = agent.evaluate(episodes, seed=10_000)["mean_return"]
+        curve.points = [(0, r)]
+        extra: dict[str, Any] = {"bc": result.as_dict()}
+    else:
+        agent = build(task, variant, seed, demos)
+        agent.learn(steps, callback=curve)
+        extra = {}
+    out = {"task": task, "variant": variant, "seed": seed, "steps": steps,
+           "curve": curve.points, "wall_s_under_load": time.perf_counter() - t0,
+           "demo_transitions": len(demos),
+           "demo_return": float(demos.episode_returns().mean()), **extra}
+    RUNS.mkdir(parents=True, exist_ok=True)
+    (RUNS / f"{task}-{variant}-s{seed}.json").write_text(json.dumps(out, indent=1))
+    return out
+
+
+def report(task: str) -> None:
+    threshold = TASKS[task]["threshold"]
+    runs: dict[str, list[dict]] = {}
+    for path in sorted(RUNS.glob(f"{task}-*-s*.json")):
+        data = json.loads(path.read_text())
+        runs.setdefault(data["variant"], []).append(data)
+    levels = [threshold] + ([TASKS[task]["flag"]] if "flag" in TASKS[task] else [])
+    heads = " | ".join(f"steps to {lv:g} (each seed)" for lv in levels)
+    print(f"| {task} variant | seeds | {heads} | final return (median) | best (median) |")
+    print("|---" * (4 + len(levels)) + "|")
+    for variant, rs in sorted(runs.items()):
+        cols = []
+        for level in levels:
+            hits = []
+            for r in rs:
+                hit = next((s for s, v in r["curve"] if v >= level), None)
+                hits.append("-" if hit is None else str(hit))
+            cols.append(", ".join(hits))
+        finals = [r["curve"][-1][1] for r in rs]
+        bests = [max(v for _, v in r["curve"]) for r in rs]
+        print(f"| {variant} | {len(rs)} | {' | '.join(cols)} | "
+              f"{statistics.median(finals):.1f} | {statistics.median(bests):.1f} |")
+    from softrl.plot._mpl import pyplot
+
+    fig, ax = pyplot().subplots(figsize=(7, 4.5))
+    for (variant, rs), color in zip(sorted(runs.items()), ("C0", "C1", "C2", "C3"),
+                                    strict=False):
+        for i, r in enumerate(rs):
+            xs, ys = zip(*r["curve"], strict=True)
+            if len(xs) == 1:
+                ax.axhline(ys[0], color=color, ls=":", label=variant if i == 0 else None)
+            else:
+                ax.plot(xs, ys, color=color, alpha=0.8, label=variant if i == 0 else None)
+    ax.axhline(threshold, color="k", ls="--", lw=1)
+    ax.set(xlabel="env steps", ylabel="greedy evaluation return", title=TASKS[task]["env"])
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(Path(__file__).parent / f"lfd_{task}.png", dpi=100)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("task", choices=sorted(TASKS))
+    r.add_argument("--variant", required=True)
+    r.add_argument("--seeds", type=int, nargs="+", default=[0])
+    r.add_argument("--steps", type=int, default=100_000)
+    r.add_argument("--eval-every", type=int, default=5000)
+    r.add_argument("--eval-episodes", type=int, default=5)
+    rep = sub.add_parser("report")
+    rep.add_argument("task", choices=sorted(TASKS))
+    args = p.parse_args()
+    if args.cmd == "run":
+        for seed in args.seeds:
+            run(args.task, args.variant, seed, args.steps, args.eval_every, args.eval_episodes)
+    else:
+        report(args.task)
+
+
+if __name__ == "__main__":
+    main()
