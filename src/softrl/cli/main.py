@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tune": ("softrl.cli.tune:main", "sweep hyperparameters and seeds on Ray Tune (softrl[tune])"),
     "demos": ("softrl.cli.demos:main", "record a trained agent's demonstrations to a .npz file"),
     "bc": ("softrl.cli.bc:main", "behavior cloning from a demos file into a run (softrl eval)"),
+    "meta": ("softrl.cli.meta:main", "meta-RL: train rl2|maml|pearl on a task family, meta-test"),
 }
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "PointNavigation",
     "make_task_env",
     "parse_task_name",
+    "trial_spec",
 ]
 
 TASK_NAMES = ("bandit-k5-n10", "point-dense", "point-sparse")
@@ -291,3 +292,15 @@ for _name in TASK_NAMES:
     gym.register(f"softrl/MetaTrial-{_name}-v0", entry_point=MetaTrial,
                  kwargs={"tasks": _name,
                          "episodes_per_trial": 1 if _name.startswith("bandit") else 2})
+
+
+def trial_spec(tasks: str, episodes_per_trial: int | None = None) -> gym.envs.registration.EnvSpec:
+    """The EnvSpec of ``softrl/MetaTrial-v0`` for a task family (default episodes per trial:
+    1 for bandits, 2 for navigation); agents save it, so a checkpoint rebuilds the same env."""
+    import dataclasses
+
+    family, _ = parse_task_name(tasks)
+    n = episodes_per_trial if episodes_per_trial is not None else (
+        1 if family == "bandit" else 2)
+    return dataclasses.replace(gym.spec("softrl/MetaTrial-v0"),
+                               kwargs={"tasks": tasks, "episodes_per_trial": n})

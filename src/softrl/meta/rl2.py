@@ -31,7 +31,7 @@ from softrl.agents.pg import EntropyPG, EntropyPGConfig
 from softrl.data import RolloutStorage
 from softrl.nn import CategoricalActor, GaussianActor, RecurrentCore, ValueNetwork
 
-__all__ = ["RL2", "RL2Config"]
+__all__ = ["RL2", "RL2Config", "rl2_meta_test"]
 
 
 @dataclass(frozen=True)
@@ -170,3 +170,37 @@ class RL2(EntropyPG):
 
     def _load_extra_state(self, states: dict[str, Any]) -> None:
         self._hidden = states["rl2_memory"]["hidden"].to(self.device)
+
+
+def rl2_meta_test(agent: RL2, env: Any = None, n_trials: int = 200, seed: int = 0,
+                  deterministic: bool = False) -> dict[str, Any]:
+    """Play ``n_trials`` trials (each a fresh task, trial i reset with ``seed + i``) and
+    split each trial's return by the inner episode it was earned in. ``env``: an id, spec or
+    MetaTrial env (default: the agent's own).
+
+    Returns
+    -------
+    dict
+        ``returns`` (n_trials, episodes_per_trial) array and ``mean_returns`` per adaptation
+        episode (list).
+    """
+    import gymnasium as gym
+
+    from softrl.envs.meta_tasks import MetaTrial
+
+    source = env if env is not None else (agent.env_spec or agent.env_id)
+    env = gym.make(source) if isinstance(source, (str, gym.envs.registration.EnvSpec)) \
+        else source
+    trial = env.unwrapped
+    if not isinstance(trial, MetaTrial):
+        raise ValueError(f"rl2_meta_test needs a MetaTrial env; got {type(trial).__name__}")
+    returns = np.zeros((n_trials, trial.episodes_per_trial))
+    for i in range(n_trials):
+        obs, _ = env.reset(seed=seed + i)
+        agent.reset_memory()
+        done = False
+        while not done:
+            obs, reward, terminated, truncated, info = env.step(agent.act(obs, deterministic))
+            returns[i, info["episode_in_trial"]] += reward
+            done = terminated or truncated
+    return {"returns": returns, "mean_returns": returns.mean(0).tolist()}

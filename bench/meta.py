@@ -1,0 +1,148 @@
+"""Meta-RL benchmarks of issue 18 (softrl.meta): RL^2 on the RL^2 paper's Bernoulli bandits,
+MAML and PEARL on 2-D point navigation. Results go to bench/meta_runs/*.json.
+
+    .venv/bin/python bench/meta.py rl2 --seeds 0 1 2          # bandits n=10, k=5
+    .venv/bin/python bench/meta.py baselines                   # softrl.bandits UCB1, Thompson
+    .venv/bin/python bench/meta.py point --algo pearl --seed 0 # also maml, oracle
+    .venv/bin/python bench/meta.py report                      # the tables of RESULTS.md
+
+Reference figures (Duan et al. 2016, Table 1, n=10, k=5): random 5.0, Gittins 6.6, UCB1 6.7,
+Thompson 5.7, RL^2 6.7.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+RUNS = Path(__file__).resolve().parent / "meta_runs"
+RL2_HP = {"learning_rate": 3e-3, "gae_lambda": 1.0, "gru_size": 64, "n_envs": 32,
+          "n_steps": 20, "temperature": 0.01, "gamma": 1.0}
+POINT_HP = {
+    "pearl": {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_steps": 25,
+              "n_train_tasks": 40},
+    "oracle": {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_steps": 25,
+               "n_train_tasks": 40, "oracle": True},
+    "maml": {"hidden_sizes": (64, 64), "meta_batch": 10, "episodes_per_task": 10},
+}
+
+
+def _save(name: str, data: dict) -> None:
+    RUNS.mkdir(parents=True, exist_ok=True)
+    (RUNS / f"{name}.json").write_text(json.dumps(data, indent=1))
+    print(f"wrote {RUNS / name}.json", flush=True)
+
+
+def bandit_baselines(n: int = 10, k: int = 5, tasks: int = 100_000, seed: int = 0) -> dict:
+    """Mean total reward E[sum_t mu_{a_t}] of softrl.bandits' UCB1 and Thompson sampling over
+    ``tasks`` bandits with means ~ U[0, 1]^k (one run per task)."""
+    from softrl.bandits import BernoulliBandit, run
+
+    means = np.random.default_rng(seed).uniform(size=(tasks, k))
+    best = n * means.max(1)
+    out = {"random": float(n * means.mean())}
+    for algo in ("ucb1", "thompson"):
+        res = run(BernoulliBandit(means), algo, horizon=n, runs=tasks, seed=seed)
+        total = best - res.final
+        out[algo] = float(total.mean())
+        out[algo + "_se"] = float(total.std() / np.sqrt(tasks))
+    return out
+
+
+def cmd_rl2(args: argparse.Namespace) -> None:
+    import softrl.training  # noqa: F401  (registers the envs)
+    from softrl.meta import RL2
+
+    torch.set_num_threads(1)
+    for seed in args.seeds:
+        agent = RL2(f"softrl/MetaTrial-bandit-k5-n{args.pulls}-v0", seed=seed,
+                    tensorboard=False, log_every=10**9, checkpoint_every=0, **RL2_HP)
+        t0, curve = time.perf_counter(), []
+        chunk = args.steps // args.points
+        while agent.num_steps < args.steps:
+            agent.learn(chunk)
+            ev = agent.evaluate(args.eval_trials // 4, deterministic=False, seed=10**6)
+            curve.append((agent.num_steps, time.perf_counter() - t0, ev["mean_return"]))
+            print(seed, *curve[-1], flush=True)
+        wall = time.perf_counter() - t0
+        final = {d: agent.evaluate(args.eval_trials, deterministic=d, seed=10**7)
+                 for d in (False, True)}
+        _save(f"rl2_bandit_n{args.pulls}_seed{seed}", {
+            "seed": seed, "steps": agent.num_steps, "wall_s_under_load": wall,
+            "hp": RL2_HP, "curve": curve, "eval_trials": args.eval_trials,
+            "sampled": final[False], "greedy": final[True]})
+
+
+def cmd_baselines(args: argparse.Namespace) -> None:
+    res = bandit_baselines(args.pulls)
+    print(json.dumps(res, indent=1))
+    _save(f"bandit_baselines_n{args.pulls}", res)
+
+
+def cmd_point(args: argparse.Namespace) -> None:
+    from softrl.meta import MAML, PEARL
+
+    torch.set_num_threads(1)
+    hp = dict(POINT_HP[args.algo])
+    klass = MAML if args.algo == "maml" else PEARL
+    learner = klass(args.tasks, seed=args.seed, **hp)
+    t0, curve = time.perf_counter(), []
+    for _ in range(args.points):
+        learner.fit(args.iterations // args.points)
+        test = learner.meta_test(n_episodes=3, seed=123)
+        curve.append({"env_steps": learner.num_steps, "iteration": learner.iteration,
+                      "wall_s": time.perf_counter() - t0,
+                      "mean_returns": test["mean_returns"]})
+        print(args.algo, curve[-1], flush=True)
+        _save(f"{args.algo}_{args.tasks}_seed{args.seed}", {
+            "algo": args.algo, "tasks": args.tasks, "seed": args.seed,
+            "hp": {k: list(v) if isinstance(v, tuple) else v for k, v in hp.items()},
+            "curve": curve, "wall_s_under_load": time.perf_counter() - t0})
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    for path in sorted(RUNS.glob("*.json")):
+        data = json.loads(path.read_text())
+        if path.name.startswith("rl2"):
+            print(f"| {path.stem} | {data['steps']} | {data['wall_s_under_load'] / 60:.1f} | "
+                  f"{data['sampled']['mean_return']:.2f} | {data['greedy']['mean_return']:.2f} |")
+        elif "curve" in data:
+            last = data["curve"][-1]
+            print(f"| {path.stem} | {last['env_steps']} | {last['iteration']} | "
+                  + " | ".join(f"{x:.2f}" for x in last["mean_returns"]) + " |")
+        else:
+            print(path.stem, data)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("rl2")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--steps", type=int, default=1_200_000)
+    p.add_argument("--points", type=int, default=12)
+    p.add_argument("--pulls", type=int, default=10)
+    p.add_argument("--eval-trials", type=int, default=2000)
+    p.set_defaults(func=cmd_rl2)
+    p = sub.add_parser("baselines")
+    p.add_argument("--pulls", type=int, default=10)
+    p.set_defaults(func=cmd_baselines)
+    p = sub.add_parser("point")
+    p.add_argument("--algo", choices=sorted(POINT_HP), required=True)
+    p.add_argument("--tasks", default="point-dense")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--iterations", type=int, default=200)
+    p.add_argument("--points", type=int, default=10)
+    p.set_defaults(func=cmd_point)
+    sub.add_parser("report").set_defaults(func=cmd_report)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
