@@ -107,10 +107,18 @@ def _pg_simhash(**kw: Any) -> Agent:
     return _pg(**{"exploration": SimHashBonus(0.1, n_bits=16), **kw})
 
 
+def _sql(**kw: Any) -> Agent:
+    from softrl.agents import SQL
+
+    return SQL(kw.pop("env", TOY_ID), **{**SMALL, "hidden_sizes": (16,), "kernel_particles": 8,
+                                         "value_particles": 8, "target_update_interval": 20,
+                                         **kw})
+
+
 ZOO: dict[str, Callable[..., Agent]] = {
     "sac": _sac, "sac_v_network": _sac_v, "toy": _toy, "toy_on_policy": _toy_ac,
     "softq": _softq, "pg": _pg, "softqfd": _softqfd, "sacfd": _sacfd, "pgfd": _pgfd,
-    "bootstrapped_rnd": _bootstrapped, "pg_simhash": _pg_simhash}
+    "bootstrapped_rnd": _bootstrapped, "pg_simhash": _pg_simhash, "sql": _sql}
 """Name -> builder(**kwargs) of a small agent on a point-mass toy env (1-D observations)."""
 
 ENV_IDS: dict[str, str] = {name: TOY_ID for name in ZOO} | {
