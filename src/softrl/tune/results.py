@@ -72,6 +72,7 @@ def collect_results(grid: Any, spec: TuneSpec) -> SweepResult:
             "status": status, "num_steps": steps,
             "mean_return": returns[-1] if returns else math.nan,
             "best_return": max(returns) if returns else math.nan,
+            "path": str(result.path),
         })
     trials.sort(key=lambda r: (r["config_index"], r["seed"]))
 
@@ -138,10 +139,10 @@ def _best(trials: list[dict[str, Any]], names: list[str],
 
 
 def format_table(trials: list[dict[str, Any]]) -> str:
-    """The trials as an aligned text table."""
+    """The trials as an aligned text table (without their folders)."""
     if not trials:
         return "(no trials)"
-    keys = list(trials[0])
+    keys = [k for k in trials[0] if k != "path"]
     cells = [[_short(row[k]) for k in keys] for row in trials]
     widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
     lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True))]

@@ -80,10 +80,14 @@ def run(spec: str | os.PathLike | dict[str, Any] | TuneSpec, address: str | None
                 trainable, param_space=param_space,
                 tune_config=tune.TuneConfig(
                     metric="mean_return", mode="max", scheduler=_scheduler(spec),
-                    max_concurrent_trials=spec.max_concurrent or None),
+                    max_concurrent_trials=spec.max_concurrent or None,
+                    # a worker that has imported torch and softrl runs the next trial too
+                    reuse_actors=True),
                 run_config=tune.RunConfig(
                     name=EXPERIMENT, storage_path=str(spec.output), verbose=verbose,
-                    checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
+                    # PBT exploits other trials' latest checkpoints: keep a few more
+                    checkpoint_config=tune.CheckpointConfig(
+                        num_to_keep=4 if spec.scheduler["type"] == "pbt" else 2),
                     failure_config=tune.FailureConfig(max_failures=0)))
         grid = tuner.fit()
     finally:
