@@ -2,6 +2,7 @@
 field. Also the configurations (shared by all seeds), the best-config file and the CLI's
 --check, none of which start Ray."""
 
+import json
 import sys
 
 import pytest
@@ -135,3 +136,15 @@ def test_example_spec_is_valid():
     root = Path(__file__).resolve().parents[2]
     spec = load_spec(root / "examples" / "tune_toy.toml")
     assert spec.scheduler["type"] == "asha" and len(spec.configurations()) == 4
+
+
+def test_resume_refuses_a_missing_sweep_and_a_changed_spec(tmp_path):
+    with pytest.raises(SpecError, match="holds no sweep to resume; drop --resume"):
+        run(tiny_spec(tmp_path), resume=True)
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "spec.json").write_text(json.dumps(tiny_spec(tmp_path)))
+    changed = tiny_spec(tmp_path, seeds=[0, 1, 2])
+    with pytest.raises(SpecError, match="seeds: differs from the spec the sweep in"):
+        run(changed, resume=True)
+    with pytest.raises(SpecError, match="already holds a sweep; continue it with --resume"):
+        run(tiny_spec(tmp_path))

@@ -53,7 +53,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import tomllib
 
 from softrl.validation import check_names
 
@@ -178,6 +177,8 @@ def load_spec(spec: str | os.PathLike | Mapping[str, Any] | TuneSpec) -> TuneSpe
             text = path.read_text()
         except OSError as err:
             raise SpecError(f"cannot read the sweep spec {path}: {err}") from err
+        import tomllib  # Python >= 3.11
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:

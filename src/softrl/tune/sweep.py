@@ -62,6 +62,8 @@ def run(spec: str | os.PathLike | dict[str, Any] | TuneSpec, address: str | None
         raise SpecError(f"output: {spec.output} already holds a sweep; continue it with "
                         "--resume (softrl.tune.run(spec, resume=True)) or choose another "
                         "output")
+    if resume:
+        _check_same_spec(spec)
     ray, tune = _import_ray()
     started = _init_ray(ray, spec, address, log_to_driver=verbose > 0)
     try:
@@ -94,6 +96,20 @@ def run(spec: str | os.PathLike | dict[str, Any] | TuneSpec, address: str | None
         if started:
             ray.shutdown()
     return collect_results(grid, spec)
+
+
+def _check_same_spec(spec: TuneSpec) -> None:
+    """A resumed sweep must keep its spec (the trials already run were built from it)."""
+    saved_file = spec.output / "spec.json"
+    if not spec.source or not saved_file.is_file():
+        return
+    saved = json.loads(saved_file.read_text())
+    now = json.loads(json.dumps(spec.source, default=str))
+    changed = sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))
+    if changed:
+        raise SpecError(f"{changed[0]}: differs from the spec the sweep in {spec.output} "
+                        f"started with ({saved_file}); resume with that spec, or start a new "
+                        "sweep in another output")
 
 
 def _job(spec: TuneSpec) -> dict[str, Any]:
