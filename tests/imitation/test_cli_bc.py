@@ -27,6 +27,11 @@ def test_bc_cli_discrete_and_continuous(tmp_path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["agent"] == "PG"
     assert main(["bc", "--demos", str(path), "--run-dir", str(run), *common]) == 2
     assert "already holds a run" in capsys.readouterr().err
+    # pretrain and fine-tune from the command line: RL continues from the cloned policy
+    assert main(["train", "pg", "--env", POINT_MASS_DISCRETE_ID, "--run-dir", str(run),
+                 "--resume", "--steps", "32", "--no-progress", "--no-tensorboard",
+                 "--final-eval-episodes", "1"]) == 0
+    assert "at step 0 (saved hyperparameters)" in capsys.readouterr().out
 
     cont = record_demos(lambda o: np.clip(-2 * o, -1, 1).astype(np.float32), 10,
                         env=gym.make(POINT_MASS_ID))
