@@ -86,12 +86,14 @@ def demos_for(task: str) -> Demonstrations:
 
 
 class EvalCurve(Callback):
-    """Greedy evaluation every ``every`` env steps, kept in ``points``."""
+    """Greedy evaluation every ``every`` env steps, kept in ``points`` (and written to
+    ``on_point(points)`` after each, so a run stopped early keeps its curve)."""
 
-    def __init__(self, every: int, episodes: int) -> None:
+    def __init__(self, every: int, episodes: int, on_point: Any = None) -> None:
         self.every, self.episodes = every, episodes
         self.points: list[tuple[int, float]] = []
         self.t0 = time.perf_counter()
+        self.on_point = on_point
 
     def on_step(self, agent: Agent) -> bool:
         if agent.num_steps // self.every > len(self.points) - 1:
@@ -99,6 +101,8 @@ class EvalCurve(Callback):
             self.points.append((agent.num_steps, r))
             print(f"  {agent.num_steps:>7} steps  return {r:8.1f}  "
                   f"{time.perf_counter() - self.t0:6.0f} s", flush=True)
+            if self.on_point is not None:
+                self.on_point(self.points)
         return True
 
 
@@ -110,7 +114,7 @@ def build(task: str, variant: str, seed: int, demos: Demonstrations) -> Agent:
             return SoftQ(env, learning_starts=1000, **LUNAR, **common)
         if variant == "dqfd":
             return SoftQfD(env, learning_starts=1000, demo_ratio=0.25, n_step=10,
-                           margin=0.8, pretrain_epochs=30, pretrain_steps=5000, **LUNAR,
+                           margin=0.8, pretrain_epochs=30, pretrain_steps=2000, **LUNAR,
                            **common).add_demos(demos)
     if task == "mountaincar":
         if variant == "scratch":
@@ -128,7 +132,18 @@ def run(task: str, variant: str, seed: int, steps: int, every: int, episodes: in
     print(f"{task} {variant} seed {seed}: {len(demos)} demo transitions, "
           f"demo return {demos.episode_returns().mean():.1f}", flush=True)
     t0 = time.perf_counter()
-    curve = EvalCurve(every, episodes)
+    path = RUNS / f"{task}-{variant}-s{seed}.json"
+    RUNS.mkdir(parents=True, exist_ok=True)
+
+    def write(points: list, complete: bool = False, **extra: Any) -> dict:
+        out = {"task": task, "variant": variant, "seed": seed, "steps": steps,
+               "complete": complete, "curve": points,
+               "wall_s_under_load": time.perf_counter() - t0, "demo_transitions": len(demos),
+               "demo_return": float(demos.episode_returns().mean()), **extra}
+        path.write_text(json.dumps(out, indent=1))
+        return out
+
+    curve = EvalCurve(every, episodes, on_point=write)
     if variant == "bc":
         env = TASKS[task]["env"]
         agent: Agent = (EntropyPG(env, seed=seed, torch_threads=1, hidden_sizes=(256, 256))
@@ -142,13 +157,7 @@ def run(task: str, variant: str, seed: int, steps: int, every: int, episodes: in
         agent = build(task, variant, seed, demos)
         agent.learn(steps, callback=curve)
         extra = {}
-    out = {"task": task, "variant": variant, "seed": seed, "steps": steps,
-           "curve": curve.points, "wall_s_under_load": time.perf_counter() - t0,
-           "demo_transitions": len(demos),
-           "demo_return": float(demos.episode_returns().mean()), **extra}
-    RUNS.mkdir(parents=True, exist_ok=True)
-    (RUNS / f"{task}-{variant}-s{seed}.json").write_text(json.dumps(out, indent=1))
-    return out
+    return write(curve.points, complete=True, **extra)
 
 
 def report(task: str) -> None:
@@ -170,9 +179,11 @@ def report(task: str) -> None:
                 hits.append("-" if hit is None else str(hit))
             cols.append(", ".join(hits))
         finals = [r["curve"][-1][1] for r in rs]
+        last = sorted({r["curve"][-1][0] for r in rs})
         bests = [max(v for _, v in r["curve"]) for r in rs]
-        print(f"| {variant} | {len(rs)} | {' | '.join(cols)} | "
-              f"{statistics.median(finals):.1f} | {statistics.median(bests):.1f} |")
+        print(f"| {variant} | {len(rs)} (to {', '.join(map(str, last))} steps) | "
+              f"{' | '.join(cols)} | {statistics.median(finals):.1f} | "
+              f"{statistics.median(bests):.1f} |")
     from softrl.plot._mpl import pyplot
 
     fig, ax = pyplot().subplots(figsize=(7, 4.5))
