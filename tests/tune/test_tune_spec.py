@@ -148,3 +148,22 @@ def test_resume_refuses_a_missing_sweep_and_a_changed_spec(tmp_path):
         run(changed, resume=True)
     with pytest.raises(SpecError, match="already holds a sweep; continue it with --resume"):
         run(tiny_spec(tmp_path))
+
+
+def test_best_configuration_prefers_configurations_that_ran_the_whole_budget(tmp_path):
+    from softrl.tune.results import _best
+
+    spec = load_spec(tiny_spec(tmp_path, space={"learning_rate": {"grid": [1e-3, 2e-3, 3e-3]}}))
+
+    def row(index, seed, status, ret):
+        return {"config_index": index, "seed": seed, "status": status, "mean_return": ret,
+                "learning_rate": [1e-3, 2e-3, 3e-3][index]}
+
+    trials = [row(0, 0, "complete", -1.0), row(0, 1, "complete", -3.0),   # mean -2
+              row(1, 0, "complete", -0.5), row(1, 1, "stopped", -9.0),    # one seed stopped
+              row(2, 0, "complete", -1.5), row(2, 1, "complete", -2.0)]   # mean -1.75
+    assert _best(trials, ["learning_rate"], spec) == (2, {"learning_rate": 3e-3})
+    # no configuration complete on every seed: the complete trials decide
+    trials[5]["status"] = "stopped"
+    trials[1]["status"] = "error"
+    assert _best(trials, ["learning_rate"], spec) == (1, {"learning_rate": 2e-3})

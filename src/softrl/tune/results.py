@@ -100,8 +100,9 @@ def collect_results(grid: Any, spec: TuneSpec) -> SweepResult:
     best = {**spec.fixed, **chosen, "eval_every": spec.eval_every,
             "eval_episodes": spec.eval_episodes}
     best_path = out / BEST_FILE
-    header = (f"Best configuration of the sweep {spec.output} (configuration {best_index}, mean "
-              f"final evaluation return over seeds).\nTrain it with: softrl train "
+    header = (f"Best configuration of the sweep {spec.output} (configuration {best_index}: "
+              "highest mean final evaluation return over the seeds that ran the whole "
+              "budget).\nTrain it with: softrl train "
               f"{spec.agent.lower()} --env {spec.env} --steps {spec.total_timesteps} "
               f"--config {best_path}")
     write_config_toml(best_path, best, header)
@@ -120,8 +121,12 @@ def _short(value: Any) -> str:
 
 def _best(trials: list[dict[str, Any]], names: list[str],
           spec: TuneSpec) -> tuple[int, dict[str, Any]]:
-    """The configuration with the highest mean final return over its seeds, among those whose
-    trials all completed if any did (PBT: the best trial's final hyperparameters)."""
+    """The configuration with the highest mean final return over its seeds.
+
+    Only trials that ran the whole budget count when there are any (a trial that ASHA stopped
+    early ended on a shorter budget), and configurations whose seeds all did come first. With
+    PBT, the best trial's final hyperparameters.
+    """
     scored = [r for r in trials if r["status"] != "error" and not math.isnan(r["mean_return"])]
     if not scored:
         raise RuntimeError(f"no trial of the sweep {spec.output} reported a result; see the "
@@ -132,8 +137,10 @@ def _best(trials: list[dict[str, Any]], names: list[str],
     groups: dict[int, list[dict[str, Any]]] = {}
     for row in scored:
         groups.setdefault(row["config_index"], []).append(row)
-    complete = {i: g for i, g in groups.items() if all(r["status"] == "complete" for r in g)}
-    pool = complete or groups
+    size = {i: sum(r["config_index"] == i for r in trials) for i in groups}  # errors count
+    done = {i: [r for r in g if r["status"] == "complete"] for i, g in groups.items()}
+    pool = ({i: d for i, d in done.items() if d and len(d) == size[i]}
+            or {i: d for i, d in done.items() if d} or groups)
     index = max(pool, key=lambda i: float(np.mean([r["mean_return"] for r in pool[i]])))
     return index, {n: pool[index][0][n] for n in names}
 
