@@ -1,0 +1,194 @@
+"""AIRL, GAIL and GCL (softrl.irl.deep) on Pendulum-v1 and CartPole-v1: normalized scores
+(score - random) / (expert - random) on the true reward, wall-clock, and reward transfer
+(a fresh agent on AIRL's learned reward alone) - issue 15.
+
+    python bench/adversarial_irl.py expert --env Pendulum-v1 --episodes 10   # demos
+    python bench/adversarial_irl.py run --env Pendulum-v1 --algorithm airl --seeds 0 1 \\
+        --steps 20000 --transfer-steps 15000
+    python bench/adversarial_irl.py table                                   # summary
+
+Each run writes bench/adversarial_irl_runs/ENV-ALGORITHM-sSEED.json (returns, wall-clock,
+transfer). The demonstrations come from scripted experts (an energy-pumping swing-up + PD
+controller for Pendulum, mean return about -137; a linear controller for CartPole, 500) and
+live in bench/adversarial_irl_runs/experts/.
+The imitation peer (its own venv bench/.venv-imitation with gymnasium 0.29) is not run here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+RUNS = Path(__file__).parent / "adversarial_irl_runs"
+EXPERTS = RUNS / "experts"
+
+# Inner-agent settings per env (SAC for Pendulum, SoftQ for CartPole).
+INNER = {
+    "Pendulum-v1": dict(hidden_sizes=(64, 64), learning_starts=1000, disc_every=1000,
+                        disc_steps=16, disc_recent=4000, disc_learning_rate=3e-4,
+                        initial_temperature=0.2),
+    "CartPole-v1": dict(hidden_sizes=(64, 64), learning_starts=1000, disc_every=1000,
+                        disc_steps=16, disc_recent=4000, learning_rate=1e-3, temperature=0.05,
+                        train_freq=1, target_update_interval=500, batch_size=64),
+}
+
+
+def random_return(env_id: str, episodes: int = 20) -> float:
+    env = gym.make(env_id)
+    env.action_space.seed(0)
+    total = []
+    for k in range(episodes):
+        env.reset(seed=10_000 + k)
+        ret, done = 0.0, False
+        while not done:
+            _, r, te, tr, _ = env.step(env.action_space.sample())
+            ret, done = ret + float(r), te or tr
+        total.append(ret)
+    return float(np.mean(total))
+
+
+def scripted_pendulum(obs: np.ndarray) -> np.ndarray:
+    """Energy-pumping swing-up, then a PD controller near the top (mean return about -137)."""
+    c, s, w = (float(x) for x in obs)
+    th = np.arctan2(s, c)
+    if c > 0.85:
+        u = -(12.0 * th + 2.5 * w)
+    else:
+        energy = w**2 / 6 + 5.0 * c  # (1/2)(m l^2 / 3) w^2 + m g (l / 2) cos th; top: 5
+        u = 2.0 * np.sign(w) * (1 if energy < 5.0 else -1) if abs(w) > 1e-3 else 2.0
+    return np.array([np.clip(u, -2.0, 2.0)], np.float32)
+
+
+def scripted_cartpole(obs: np.ndarray) -> int:
+    """A linear controller on (x, x', theta, theta'): 500 in every episode."""
+    x, xd, th, thd = (float(v) for v in obs)
+    return int(10 * th + 2 * thd + 0.1 * x + 0.5 * xd > 0)
+
+
+def scripted_demos(env_id: str, episodes: int, seed: int = 0):
+    from softrl.demos import Demonstrations
+
+    policy = scripted_pendulum if env_id == "Pendulum-v1" else scripted_cartpole
+    env = gym.make(env_id)
+    cols: dict[str, list] = {k: [] for k in ("obs", "actions", "rewards", "next_obs",
+                                              "terminated", "truncated")}
+    starts = []
+    for k in range(episodes):
+        obs, _ = env.reset(seed=seed + k)
+        starts.append(len(cols["obs"]))
+        done = False
+        while not done:
+            a = policy(obs)
+            nxt, r, te, tr, _ = env.step(a)
+            for key, v in zip(cols, (obs, a, r, nxt, te, tr), strict=True):
+                cols[key].append(v)
+            obs, done = nxt, te or tr
+    return Demonstrations(
+        obs=np.array(cols["obs"], np.float32), actions=np.array(cols["actions"]),
+        rewards=np.array(cols["rewards"], np.float64),
+        next_obs=np.array(cols["next_obs"], np.float32),
+        terminated=np.array(cols["terminated"]), truncated=np.array(cols["truncated"]),
+        episode_starts=np.array(starts, np.int64), env_id=env_id)
+
+
+def cmd_expert(args: argparse.Namespace) -> None:
+    """Demonstrations of a scripted expert (training one here is too slow on the shared CPU)."""
+    from softrl.demos import save_demos
+
+    EXPERTS.mkdir(parents=True, exist_ok=True)
+    demos = scripted_demos(args.env, args.episodes)
+    save_demos(demos, EXPERTS / f"{args.env}-demos.npz")
+    info = {"env": args.env, "expert": "scripted", "demo_episodes": args.episodes,
+            "demo_return": float(demos.episode_returns().mean()),
+            "random_return": random_return(args.env)}
+    (EXPERTS / f"{args.env}-expert.json").write_text(json.dumps(info, indent=1))
+    print(info)
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from softrl.irl.deep import AIRL, GAIL, GCL, train_on_learned_reward
+    from softrl.irl.deep.cli import plot_adversarial_run
+
+    torch.set_num_threads(1)
+    info = json.loads((EXPERTS / f"{args.env}-expert.json").read_text())
+    demos = EXPERTS / f"{args.env}-demos.npz"
+    factory = {"airl": AIRL, "gail": GAIL, "gcl": GCL}[args.algorithm]
+    for seed in args.seeds:
+        run_dir = RUNS / f"{args.env}-{args.algorithm}-s{seed}"
+        if run_dir.exists():
+            shutil.rmtree(run_dir)
+        t0 = time.perf_counter()
+        learner = factory(args.env, run_dir=run_dir, demos=str(demos), seed=seed,
+                          torch_threads=1, checkpoint_every=0, log_every=10**9,
+                          tensorboard=False, **INNER[args.env])
+        curve = []
+        for _ in range(args.steps // args.eval_every):
+            learner.learn(args.eval_every)
+            curve.append((learner.num_steps, learner.evaluate(5)["mean_return"]))
+            print(args.algorithm, seed, curve[-1], flush=True)
+        wall = time.perf_counter() - t0
+        score = learner.evaluate(10)["mean_return"]
+        norm = (score - info["random_return"]) / (info["demo_return"] - info["random_return"])
+        result = {"env": args.env, "algorithm": args.algorithm, "seed": seed,
+                  "steps": args.steps, "return": score, "normalized": norm, "curve": curve,
+                  "wall_s_under_load": wall, "settings": {k: str(v) for k, v in
+                                                          INNER[args.env].items()}}
+        if args.transfer_steps and args.algorithm != "gail":
+            t1 = time.perf_counter()
+            _, tcurve = train_on_learned_reward(learner, args.env, args.transfer_steps,
+                                                seed=seed, eval_every=args.eval_every)
+            result["transfer"] = {"steps": args.transfer_steps, "return": tcurve[-1][1],
+                                  "normalized": (tcurve[-1][1] - info["random_return"])
+                                  / (info["demo_return"] - info["random_return"]),
+                                  "curve": tcurve,
+                                  "wall_s_under_load": time.perf_counter() - t1}
+        learner.save(run_dir / "final", include_buffer=False)
+        plot_adversarial_run(learner, run_dir, run_dir / "irl.png",
+                             transfer_curve=result.get("transfer", {}).get("curve"))
+        path = RUNS / f"{args.env}-{args.algorithm}-s{seed}.json"
+        path.write_text(json.dumps(result, indent=1))
+        print(json.dumps({k: v for k, v in result.items() if k != "curve"}), flush=True)
+
+
+def cmd_table(args: argparse.Namespace) -> None:
+    rows = sorted(RUNS.glob("*-s*.json"))
+    print("| env | algorithm | seed | steps | return | normalized | wall s (under load) | "
+          "transfer return (normalized) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for p in rows:
+        r = json.loads(p.read_text())
+        t = r.get("transfer")
+        tr = f"{t['return']:.1f} ({t['normalized']:.2f})" if t else "-"
+        print(f"| {r['env']} | {r['algorithm']} | {r['seed']} | {r['steps']} | "
+              f"{r['return']:.1f} | {r['normalized']:.2f} | {r['wall_s_under_load']:.0f} | "
+              f"{tr} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    e = sub.add_parser("expert")
+    e.add_argument("--env", default="Pendulum-v1")
+    e.add_argument("--episodes", type=int, default=10)
+    r = sub.add_parser("run")
+    r.add_argument("--env", default="Pendulum-v1")
+    r.add_argument("--algorithm", choices=["airl", "gail", "gcl"], default="airl")
+    r.add_argument("--seeds", type=int, nargs="+", default=[0])
+    r.add_argument("--steps", type=int, default=20_000)
+    r.add_argument("--eval-every", type=int, default=2_000)
+    r.add_argument("--transfer-steps", type=int, default=0)
+    sub.add_parser("table")
+    args = parser.parse_args()
+    {"expert": cmd_expert, "run": cmd_run, "table": cmd_table}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
