@@ -131,7 +131,8 @@ def cmd_run(args: argparse.Namespace) -> None:
         curve = []
         for _ in range(args.steps // args.eval_every):
             learner.learn(args.eval_every)
-            curve.append((learner.num_steps, learner.evaluate(5)["mean_return"]))
+            logs = {k: round(v.item(), 4) for k, v in learner._disc_logs.items()}
+            curve.append((learner.num_steps, learner.evaluate(5)["mean_return"], logs))
             print(args.algorithm, seed, curve[-1], flush=True)
         wall = time.perf_counter() - t0
         score = learner.evaluate(10)["mean_return"]
