@@ -109,3 +109,14 @@ def test_bad_demonstrations_name_the_field(demo_files, tmp_path) -> None:
         AIRL(POINT_MASS_ID, demos=str(tmp_path / "missing.npz"), seed=0, **FAST)
     with pytest.raises(ValueError, match="'reward'"):
         AIRL(POINT_MASS_ID, demos=str(demo_files[False]), reward="positive", seed=0, **FAST)
+
+
+def test_action_dependent_rewards_need_the_actions(demo_files) -> None:
+    gail = GAIL(POINT_MASS_ID, demos=str(demo_files[False]), seed=0, **FAST)
+    obs = np.zeros((3, 1), np.float32)
+    with pytest.raises(ValueError, match="pass actions="):
+        gail.learned_reward(obs)
+    assert gail.learned_reward(obs, np.zeros((3, 1), np.float32)).shape == (3,)
+    airl_sa = AIRL(POINT_MASS_ID, demos=str(demo_files[False]), state_only=False, seed=0, **FAST)
+    with pytest.raises(ValueError, match="pass actions="):
+        airl_sa.learned_reward(obs)

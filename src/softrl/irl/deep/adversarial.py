@@ -312,23 +312,27 @@ class AdversarialMixin:
                        terminated: np.ndarray | None = None) -> np.ndarray:
         """The learned reward at a batch of transitions (env encodings), numpy (N,).
 
-        AIRL: the disentangled g(s) (or g(s, a)) - the reward to transfer. GAIL: the policy
-        reward of its discriminator (needs ``actions``).
+        AIRL: the disentangled g(s) (or g(s, a)) - the reward to transfer; GCL: r_psi; GAIL:
+        the policy reward of its discriminator. ``actions`` are needed unless the reward is
+        state-only; ``next_obs`` and ``terminated`` are accepted for a uniform signature.
         """
         obs = np.asarray(obs)
         n = obs.shape[0] if obs.ndim > len(self.observation_space.shape or ()) else 1
         o = self._flat(obs, n)
         a = None if actions is None else self._agent_actions(np.asarray(actions), n)
+        state_only = self.algorithm != "gail" and self.config.state_only
+        if a is None and not state_only:
+            raise ValueError(f"learned_reward: the reward of this {type(self).__name__} depends "
+                             "on the action; pass actions=")
         with torch.no_grad():
-            if self.algorithm in ("airl", "gcl") and (self.config.state_only or a is not None):
+            if self.algorithm in ("airl", "gcl"):
                 feats = (torch.zeros(n, self.act_feat_dim, device=self.device) if a is None
                          else self._act_features(a))
                 r = self.discriminator.reward(o, feats)
             else:
-                if a is None:
-                    raise ValueError("learned_reward: GAIL's reward needs the actions")
+                assert a is not None
                 r = F.gail_reward(self.discriminator(o, self._act_features(a)),
-                                  self._reward_kind if self.algorithm == "gail" else "logit")
+                                  self._reward_kind)
         return r.cpu().numpy().astype(np.float64)
 
     def _agent_actions(self, actions: np.ndarray, n: int) -> Tensor:
