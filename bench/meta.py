@@ -89,6 +89,9 @@ def cmd_point(args: argparse.Namespace) -> None:
 
     torch.set_num_threads(1)
     hp = dict(POINT_HP[args.algo])
+    for pair in args.set:
+        name, value = pair.split("=", 1)
+        hp[name] = json.loads(value)
     klass = MAML if args.algo == "maml" else PEARL
     learner = klass(args.tasks, seed=args.seed, **hp)
     t0, curve = time.perf_counter(), []
@@ -99,7 +102,7 @@ def cmd_point(args: argparse.Namespace) -> None:
                       "wall_s": time.perf_counter() - t0,
                       "mean_returns": test["mean_returns"]})
         print(args.algo, curve[-1], flush=True)
-        _save(f"{args.algo}_{args.tasks}_seed{args.seed}", {
+        _save(f"{args.algo}{args.tag}_{args.tasks}_seed{args.seed}", {
             "algo": args.algo, "tasks": args.tasks, "seed": args.seed,
             "hp": {k: list(v) if isinstance(v, tuple) else v for k, v in hp.items()},
             "curve": curve, "wall_s_under_load": time.perf_counter() - t0})
@@ -138,6 +141,9 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--iterations", type=int, default=200)
     p.add_argument("--points", type=int, default=10)
+    p.add_argument("--set", action="append", default=[], metavar="NAME=JSON",
+                   help="override a hyperparameter")
+    p.add_argument("--tag", default="", help="suffix of the result file's algorithm name")
     p.set_defaults(func=cmd_point)
     sub.add_parser("report").set_defaults(func=cmd_report)
     args = parser.parse_args()
