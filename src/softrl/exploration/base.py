@@ -58,6 +58,10 @@ class Bonus(nn.Module):
         """``{"kind": ..., "params": {...}}``: what :func:`make_bonus` rebuilds this from."""
         return {"kind": self.kind, "params": dict(self._params)}
 
+    def setup(self, obs_dim: int) -> None:
+        """Build what depends on the observation width (agents call it before loading a
+        checkpoint; default: nothing to build)."""
+
     def reward(self, obs: Tensor, actions: Tensor, next_obs: Tensor) -> Tensor:
         """The bonus of a batch of transitions, shape (B,); counting bonuses also count them."""
         raise TypeError(f"{type(self).__name__} must define reward(obs, actions, next_obs)")
