@@ -16,6 +16,8 @@ remaining goal reached); the steps to threshold are the first evaluation at or a
 present, else trained here.
 
     python examples/finetune_transfer.py --seeds 0 1 2 3 4  # out/gallery/finetune_transfer.png
+    python examples/finetune_transfer.py --seeds 3 --results out/transfer_3.json  # one seed,
+    python examples/finetune_transfer.py --summarize out/transfer_*.json          # then plot
     python examples/finetune_transfer.py --quick            # a short run (the test's fast mode)
 """
 
@@ -169,5 +171,11 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--results", type=Path, default=None, help="write the curves as JSON")
+    parser.add_argument("--summarize", type=Path, nargs="+", default=None,
+                        help="only plot and summarize these --results files (runs in parallel)")
     args = parser.parse_args()
-    print(main(quick=args.quick, seeds=tuple(args.seeds), results=args.results))
+    if args.summarize:
+        runs = [r for f in args.summarize for r in json.loads(f.read_text())]
+        print(summarize(runs, "out/gallery", 10_000, 4000, 250, 0.9))
+    else:
+        print(main(quick=args.quick, seeds=tuple(args.seeds), results=args.results))
