@@ -120,14 +120,17 @@ def cmd_run(args: argparse.Namespace) -> None:
     info = json.loads((EXPERTS / f"{args.env}-expert.json").read_text())
     demos = EXPERTS / f"{args.env}-demos.npz"
     factory = {"airl": AIRL, "gail": GAIL, "gcl": GCL}[args.algorithm]
+    settings = {**INNER[args.env], **{k: json.loads(v) for k, v in
+                                      (kv.split("=", 1) for kv in args.hp)}}
+    tag = args.algorithm + "".join(f"-{kv}" for kv in args.hp)
     for seed in args.seeds:
-        run_dir = RUNS / f"{args.env}-{args.algorithm}-s{seed}"
+        run_dir = RUNS / f"{args.env}-{tag}-s{seed}"
         if run_dir.exists():
             shutil.rmtree(run_dir)
         t0 = time.perf_counter()
         learner = factory(args.env, run_dir=run_dir, demos=str(demos), seed=seed,
                           torch_threads=1, checkpoint_every=0, log_every=10**9,
-                          tensorboard=False, **INNER[args.env])
+                          tensorboard=False, **settings)
         curve = []
         for _ in range(args.steps // args.eval_every):
             learner.learn(args.eval_every)
@@ -140,7 +143,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         result = {"env": args.env, "algorithm": args.algorithm, "seed": seed,
                   "steps": args.steps, "return": score, "normalized": norm, "curve": curve,
                   "wall_s_under_load": wall, "settings": {k: str(v) for k, v in
-                                                          INNER[args.env].items()}}
+                                                          settings.items()}}
         if args.transfer_steps and args.algorithm != "gail":
             t1 = time.perf_counter()
             _, tcurve = train_on_learned_reward(learner, args.env, args.transfer_steps,
@@ -153,7 +156,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         learner.save(run_dir / "final", include_buffer=False)
         plot_adversarial_run(learner, run_dir, run_dir / "irl.png",
                              transfer_curve=result.get("transfer", {}).get("curve"))
-        path = RUNS / f"{args.env}-{args.algorithm}-s{seed}.json"
+        path = RUNS / f"{args.env}-{tag}-s{seed}.json"
         path.write_text(json.dumps(result, indent=1))
         print(json.dumps({k: v for k, v in result.items() if k != "curve"}), flush=True)
 
@@ -167,7 +170,10 @@ def cmd_table(args: argparse.Namespace) -> None:
         r = json.loads(p.read_text())
         t = r.get("transfer")
         tr = f"{t['return']:.1f} ({t['normalized']:.2f})" if t else "-"
-        print(f"| {r['env']} | {r['algorithm']} | {r['seed']} | {r['steps']} | "
+        extra = {k: v for k, v in r["settings"].items()
+                 if str(INNER[r["env"]].get(k)) != v}
+        name = r["algorithm"] + (f" {extra}" if extra else "")
+        print(f"| {r['env']} | {name} | {r['seed']} | {r['steps']} | "
               f"{r['return']:.1f} | {r['normalized']:.2f} | {r['wall_s_under_load']:.0f} | "
               f"{tr} |")
 
@@ -186,6 +192,7 @@ def main() -> None:
     r.add_argument("--steps", type=int, default=20_000)
     r.add_argument("--eval-every", type=int, default=2_000)
     r.add_argument("--transfer-steps", type=int, default=0)
+    r.add_argument("--hp", nargs="*", default=[], help="KEY=JSON overrides of the settings")
     sub.add_parser("table")
     args = parser.parse_args()
     {"expert": cmd_expert, "run": cmd_run, "table": cmd_table}[args.cmd](args)
