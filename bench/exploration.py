@@ -96,6 +96,19 @@ class GoalSteps(gym.Wrapper):
         return out
 
 
+class _Progress(Callback):
+    """Prints the goal episodes so far every 10,000 steps (a cut run still says something)."""
+
+    def __init__(self, env: GoalSteps, name: str) -> None:
+        self.env, self.name = env, name
+
+    def on_step(self, agent: Any) -> bool:
+        if agent.num_steps % 10_000 == 0:
+            print(f"{self.name}: step {agent.num_steps}, goal episodes {len(self.env.goals)}, "
+                  f"first at {self.env.goals[0] if self.env.goals else None}", flush=True)
+        return True
+
+
 def mountaincar_run(agent_name: str, seed: int, steps: int) -> dict[str, Any]:
     env = GoalSteps(gym.make("MountainCar-v0"))
     exploration = None
@@ -110,7 +123,7 @@ def mountaincar_run(agent_name: str, seed: int, steps: int) -> dict[str, Any]:
                   temperature=0.1, torch_threads=1, log_every=10**9, checkpoint_every=0,
                   exploration=exploration)
     t0 = time.perf_counter()
-    agent.learn(steps)
+    agent.learn(steps, callback=_Progress(env, agent_name))
     goals = env.goals  # the vector env steps this very instance
     ev = agent.evaluate(5)
     return {"agent": agent_name, "seed": seed, "steps": steps,
@@ -127,8 +140,13 @@ def _append(name: str, row: dict[str, Any]) -> None:
 
 
 def _read(name: str) -> list[dict[str, Any]]:
+    """The finished runs, one per (agent, size, seed) (a repeated run is the same numbers)."""
     path = RUNS / f"{name}.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    unique: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        unique.setdefault((row["agent"], row.get("size"), row["seed"]), row)
+    return list(unique.values())
 
 
 def report() -> None:
