@@ -4,8 +4,8 @@ update per rollout, Adam 7e-4, gamma 0.99, GAE lambda 1, separate 64x64 actor an
 entropy weight 0.01, value coefficient 0.5, gradient-norm clip 0.5).
 
     bench/.venv-sb3/bin/python bench/pg.py speed        # see bench/softq.py for the venv
-    .venv/bin/python bench/pg.py learn --seeds 0 1 2 3 4  # CartPole-v1 >= 475 within 100k?
-    .venv/bin/python bench/pg.py plot                     # bench/pg_learning_curve.png
+    bench/.venv-sb3/bin/python bench/pg.py learn --seeds 0 1 2 3 4  # CartPole-v1, 100k steps
+    bench/.venv-sb3/bin/python bench/pg.py plot   # bench/pg_learning_curve.png
 """
 
 from __future__ import annotations
@@ -76,27 +76,54 @@ LEARN = {"n_envs": 8, "n_steps": 32, "n_epochs": 20, "batch_size": 256, "learnin
 RESULTS = Path(__file__).parent / "pg_runs"
 
 
+def make_sb3_ppo(seed: int):
+    """rl-baselines3-zoo's PPO for CartPole-v1 (linear schedules of lr 1e-3 and clip 0.2)."""
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.env_util import make_vec_env
+
+    def linear(start: float):
+        return lambda progress: progress * start
+
+    env = make_vec_env(ENV, n_envs=8, seed=seed)
+    return PPO("MlpPolicy", env, seed=seed, verbose=0, n_steps=32, batch_size=256,
+               gae_lambda=0.8, gamma=0.98, n_epochs=20, ent_coef=0.0,
+               learning_rate=linear(1e-3), clip_range=linear(0.2))
+
+
 def learn(args: argparse.Namespace) -> None:
     """Greedy mean return over 20 episodes every ``eval_every`` steps; first step >= 475."""
     torch.set_num_threads(1)
     RESULTS.mkdir(exist_ok=True)
     env = gym.make(ENV)
     for seed in args.seeds:
-        agent = EntropyPG(ENV, seed=seed, torch_threads=1, log_every=10**9,
-                          checkpoint_every=0, **LEARN)
-        curve, first = [], None
-        for step in range(args.eval_every, args.steps + 1, args.eval_every):
-            agent.learn(args.eval_every, progress_bar=False)
-            ret = evaluate_policy(greedy(agent), env, 20, seed=10_000 + seed)["mean_return"]
-            curve.append((step, ret))
-            if first is None and ret >= 475:
-                first = step
-            print(seed, step, f"{ret:.1f}", flush=True)
-        final = evaluate_policy(greedy(agent), env, 100, seed=20_000 + seed)["mean_return"]
-        out = {"seed": seed, "curve": curve, "first_475": first, "final_100": final,
-               "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in LEARN.items()}}
-        (RESULTS / f"pg-s{seed}.json").write_text(json.dumps(out))
-        print(f"seed {seed}: first >= 475 at {first}, final 100-episode return {final:.1f}")
+        for kind in args.agents:
+            if kind == "sb3":
+                agent = make_sb3_ppo(seed)
+                policy = lambda o, a=agent: a.predict(o, deterministic=True)[0]  # noqa: E731
+            else:
+                agent = EntropyPG(ENV, seed=seed, torch_threads=1, log_every=10**9,
+                                  checkpoint_every=0, **LEARN)
+                policy = greedy(agent)
+            curve, first = [], None
+            for step in range(args.eval_every, args.steps + 1, args.eval_every):
+                if kind == "sb3":
+                    agent.learn(args.eval_every, reset_num_timesteps=False)
+                else:
+                    agent.learn(args.eval_every, progress_bar=False)
+                ret = evaluate_policy(policy, env, 20, seed=10_000 + seed)["mean_return"]
+                curve.append((step, ret))
+                if first is None and ret >= 475:
+                    first = step
+                print(kind, seed, step, f"{ret:.1f}", flush=True)
+            final = evaluate_policy(policy, env, 100, seed=20_000 + seed)["mean_return"]
+            tag = "pg" if kind == "softrl" else "sb3ppo"
+            out = {"seed": seed, "curve": curve, "first_475": first, "final_100": final}
+            if kind == "softrl":
+                out["settings"] = {k: list(v) if isinstance(v, tuple) else v
+                                   for k, v in LEARN.items()}
+            (RESULTS / f"{tag}-s{seed}.json").write_text(json.dumps(out))
+            print(f"{kind} seed {seed}: first >= 475 at {first}, final 100-episode return "
+                  f"{final:.1f}")
 
 
 def greedy(agent: EntropyPG):
@@ -108,12 +135,15 @@ def plot(args: argparse.Namespace) -> None:
     from softrl.plot._mpl import pyplot
 
     plt = pyplot()
-    runs = [json.loads(f.read_text()) for f in sorted(RESULTS.glob("pg-s*.json"))]
-    steps = [s for s, _ in runs[0]["curve"]]
-    values = np.array([[v for _, v in r["curve"]] for r in runs])
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    ax.plot(steps, values.mean(0), label=f"softrl EntropyPG, mean of {len(runs)} seeds")
-    ax.fill_between(steps, values.min(0), values.max(0), alpha=0.2, label="min-max")
+    for tag, label in (("pg", "softrl EntropyPG"), ("sb3ppo", "SB3 PPO (rl-zoo)")):
+        runs = [json.loads(f.read_text()) for f in sorted(RESULTS.glob(f"{tag}-s*.json"))]
+        if not runs:
+            continue
+        steps = [s for s, _ in runs[0]["curve"]]
+        values = np.array([[v for _, v in r["curve"]] for r in runs])
+        ax.plot(steps, values.mean(0), label=f"{label}, mean of {len(runs)} seeds")
+        ax.fill_between(steps, values.min(0), values.max(0), alpha=0.2)
     ax.axhline(475, color="gray", ls=":")
     ax.set_xlabel("env steps")
     ax.set_ylabel("greedy mean return (20 episodes)")
@@ -133,6 +163,7 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--steps", type=int, default=100_000)
     p.add_argument("--eval-every", type=int, default=10_000)
+    p.add_argument("--agents", nargs="+", default=["softrl", "sb3"], choices=["softrl", "sb3"])
     sub.add_parser("plot")
     args = parser.parse_args()
     {"speed": speed, "learn": learn, "plot": plot}[args.cmd](args)
