@@ -8,6 +8,7 @@ One JSON file per (agent, seed) goes to bench/sql_runs/; --report aggregates the
     python bench/sql.py --agent SAC --seeds 0 1 2 3 4 --steps 10000
     python bench/sql.py --agent SAC_hard --seeds 0 1 2 3 4 --steps 10000  # T = 1e-3, fixed
     python bench/sql.py --report
+    python bench/sql.py --speed   # CPU ms per env step of SQL and SAC (process time)
 
 Steps/s is the whole learn() call (acting, replay, updates) divided into the env steps; on a
 shared machine it is measured under load.
@@ -53,6 +54,25 @@ def run(agent: str, seed: int, steps: int) -> dict:
     return record
 
 
+def speed(steps: int = 1000) -> dict[str, float]:
+    """CPU milliseconds per env step (process time, so less disturbed by other processes than
+    wall time) of SQL and SAC on MultiGoal, after 200 warm-up steps, one torch thread."""
+    from multigoal_energy_policy import SAC_KW, SQL_KW
+
+    from softrl.agents import SAC
+    from softrl.agents.sql import SQL
+
+    torch.set_num_threads(1)
+    out = {}
+    for name, cls, kw in (("SQL", SQL, SQL_KW), ("SAC", SAC, SAC_KW)):
+        agent = cls("softrl/MultiGoal-v0", seed=0, torch_threads=1, log_every=10**9, **kw)
+        agent.learn(200)
+        t0 = time.process_time()
+        agent.learn(steps)
+        out[f"{name}_cpu_ms_per_step"] = 1000 * (time.process_time() - t0) / steps
+    return out
+
+
 def report() -> str:
     """Markdown table of every stored run."""
     rows = [json.loads(p.read_text()) for p in sorted(RUNS.glob("*.json"))]
@@ -77,8 +97,11 @@ if __name__ == "__main__":
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--steps", type=int, default=10_000)
     parser.add_argument("--report", action="store_true")
+    parser.add_argument("--speed", action="store_true", help="CPU ms per env step, SQL and SAC")
     args = parser.parse_args()
-    if not args.report:
+    if args.speed:
+        print(json.dumps(speed()))
+    elif not args.report:
         for s in args.seeds:
             print(json.dumps(run(args.agent, s, args.steps)), flush=True)
     print(report())

@@ -8,7 +8,7 @@ episode). Learners, all with the same fine-tuning budget and a fresh replay buff
 - SQL, pretrained (energy-based, max-ent);
 - SAC, pretrained (Gaussian, max-ent, learned temperature);
 - SAC_hard, pretrained (SAC at a vanishing fixed temperature 1e-3: a nearly deterministic policy);
-- SQL from scratch on the target (SQL's target).
+- SQL from scratch on the target (the target of pretrained SQL).
 
 Every ``eval_every`` steps, 20 episodes with the stochastic policy give the success rate (a
 remaining goal reached); the steps to threshold are the first evaluation at or above
@@ -16,8 +16,8 @@ remaining goal reached); the steps to threshold are the first evaluation at or a
 present, else trained here.
 
     python examples/finetune_transfer.py --seeds 0 1 2 3 4  # out/gallery/finetune_transfer.png
-    python examples/finetune_transfer.py --seeds 3 --results out/transfer_3.json  # one seed,
-    python examples/finetune_transfer.py --summarize out/transfer_*.json          # then plot
+    python examples/finetune_transfer.py --seeds 3 --learners SAC --results out/t_3_SAC.json
+    python examples/finetune_transfer.py --summarize out/t_*.json  # merge such runs, then plot
     python examples/finetune_transfer.py --quick            # a short run (the test's fast mode)
 """
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ MODELS = Path(__file__).resolve().parents[1] / "out" / "sql_models"
 LEARNERS = ("SQL", "SAC", "SAC_hard", "SQL_scratch")
 
 
+@functools.lru_cache(maxsize=8)
 def pretrained(kind: str, seed: int, steps: int, quick: bool) -> Agent:
     """bench/sql.py's saved agent if there is one, else a fresh training run."""
     path = MODELS / f"{kind}_seed{seed}_{steps}"
@@ -95,33 +97,34 @@ def steps_to_threshold(curve: list[float], eval_every: int, threshold: float) ->
     return hits[0] * eval_every if hits else None
 
 
-def run_seed(seed: int, pretrain_steps: int, budget: int, eval_every: int, quick: bool
-             ) -> dict[str, Any]:
-    """Every learner on one seed: favoured goals, curves."""
+def run_seed(seed: int, pretrain_steps: int, budget: int, eval_every: int, quick: bool,
+             learners: tuple[str, ...] = LEARNERS) -> dict[str, Any]:
+    """``learners`` on one seed: favoured goals, curves."""
     torch.set_num_threads(1)
     out: dict[str, Any] = {"seed": seed}
-    sources = {k: pretrained(k, seed, pretrain_steps, quick) for k in ("SQL", "SAC", "SAC_hard")}
-    for kind, agent in sources.items():
-        removed, hist = favoured_goal(agent, seed)
-        out[kind] = {"removed_goal": removed, "source_histogram": hist,
-                     "curve": finetune(agent, removed, budget, eval_every, seed)}
-    removed = out["SQL"]["removed_goal"]
-    out["SQL_scratch"] = {"removed_goal": removed, "curve": finetune(
-        sources["SQL"], removed, budget, eval_every, seed, from_scratch=True)}
+    for name in learners:
+        kind = "SQL" if name == "SQL_scratch" else name
+        source = pretrained(kind, seed, pretrain_steps, quick)
+        removed, hist = favoured_goal(source, seed)
+        out[name] = {"removed_goal": removed, "source_histogram": hist,
+                     "curve": finetune(source, removed, budget, eval_every, seed,
+                                       from_scratch=name == "SQL_scratch")}
     return out
 
 
 def main(out_dir: str | Path = "out/gallery", quick: bool = False, seeds: tuple[int, ...] = (0,),
          pretrain_steps: int | None = None, budget: int | None = None,
          eval_every: int | None = None, threshold: float = 0.9,
-         results: Path | None = None) -> dict[str, Any]:
+         results: Path | None = None, learners: tuple[str, ...] = LEARNERS) -> dict[str, Any]:
     """Run the comparison on ``seeds``, plot the success curves, return steps to threshold."""
     pretrain_steps = pretrain_steps or (300 if quick else 10_000)
-    budget = budget or (200 if quick else 4000)
+    budget = budget or (200 if quick else 3000)
     eval_every = eval_every or (100 if quick else 250)
-    runs = [run_seed(s, pretrain_steps, budget, eval_every, quick) for s in seeds]
+    runs = [run_seed(s, pretrain_steps, budget, eval_every, quick, learners) for s in seeds]
     if results is not None:
         results.write_text(json.dumps(runs, indent=1))
+    if set(learners) != set(LEARNERS):
+        return {"runs": runs}
     return summarize(runs, out_dir, pretrain_steps, budget, eval_every, threshold)
 
 
@@ -170,12 +173,18 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--learners", nargs="+", choices=LEARNERS, default=list(LEARNERS))
     parser.add_argument("--results", type=Path, default=None, help="write the curves as JSON")
     parser.add_argument("--summarize", type=Path, nargs="+", default=None,
                         help="only plot and summarize these --results files (runs in parallel)")
     args = parser.parse_args()
     if args.summarize:
-        runs = [r for f in args.summarize for r in json.loads(f.read_text())]
-        print(summarize(runs, "out/gallery", 10_000, 4000, 250, 0.9))
+        merged: dict[int, dict[str, Any]] = {}
+        for f in args.summarize:  # one file per (seed, learners) run
+            for r in json.loads(f.read_text()):
+                merged.setdefault(r["seed"], {}).update(r)
+        runs = [r for r in merged.values() if all(n in r for n in LEARNERS)]
+        print(summarize(runs, "out/gallery", 10_000, 3000, 250, 0.9))
     else:
-        print(main(quick=args.quick, seeds=tuple(args.seeds), results=args.results))
+        print(main(quick=args.quick, seeds=tuple(args.seeds), results=args.results,
+                   learners=tuple(args.learners)))
