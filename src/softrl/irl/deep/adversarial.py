@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import gymnasium as gym
 import numpy as np
@@ -384,8 +384,18 @@ class AIRLSACConfig(SACConfig, AdversarialConfig):
 
 
 @dataclass(frozen=True)
-class AIRLSoftQConfig(SoftQConfig, AdversarialConfig):
+class GAILSoftQConfig(SoftQConfig, AdversarialConfig):
     """:class:`SoftQConfig` plus the discriminator's :class:`AdversarialConfig`."""
+
+
+@dataclass(frozen=True)
+class AIRLSoftQConfig(GAILSoftQConfig):
+    """:class:`GAILSoftQConfig` with the temperature AIRL's discriminator assumes."""
+
+    temperature: float | Literal["auto"] = 1.0
+    """Boltzmann temperature T. AIRL's D = exp(f) / (exp(f) + pi) models pi as soft-optimal
+    for f at T = 1 (f carries the scale); with a near-greedy pi (T = 0.05) AIRL stayed far
+    below the expert on CartPole-v1 where T = 1 approached it (bench/RESULTS.md)."""
 
 
 class AIRLSAC(AdversarialMixin, SAC):
@@ -417,7 +427,7 @@ class GAILSoftQ(AdversarialMixin, SoftQ):
 
     kind: ClassVar[str] = "GAIL-SoftQ"
     algorithm: ClassVar[str] = "gail"
-    config_class: ClassVar[type] = AIRLSoftQConfig
+    config_class: ClassVar[type] = GAILSoftQConfig
 
 
 def _pick(classes: tuple[type, type], env: Any) -> type:
