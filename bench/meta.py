@@ -56,12 +56,17 @@ def bandit_baselines(n: int = 10, k: int = 5, tasks: int = 100_000, seed: int = 
 
 def cmd_rl2(args: argparse.Namespace) -> None:
     import softrl.training  # noqa: F401  (registers the envs)
+    from softrl.envs.meta_tasks import trial_spec
     from softrl.meta import RL2
 
     torch.set_num_threads(1)
+    hp = dict(RL2_HP)
+    for pair in args.set:
+        name, value = pair.split("=", 1)
+        hp[name] = json.loads(value)
     for seed in args.seeds:
-        agent = RL2(f"softrl/MetaTrial-bandit-k5-n{args.pulls}-v0", seed=seed,
-                    tensorboard=False, log_every=10**9, checkpoint_every=0, **RL2_HP)
+        agent = RL2(trial_spec(f"bandit-k5-n{args.pulls}"), seed=seed, tensorboard=False,
+                    log_every=10**9, checkpoint_every=0, **hp)
         t0, curve = time.perf_counter(), []
         chunk = args.steps // args.points
         while agent.num_steps < args.steps:
@@ -69,13 +74,34 @@ def cmd_rl2(args: argparse.Namespace) -> None:
             ev = agent.evaluate(args.eval_trials // 4, deterministic=False, seed=10**6)
             curve.append((agent.num_steps, time.perf_counter() - t0, ev["mean_return"]))
             print(seed, *curve[-1], flush=True)
+            _save(f"rl2{args.tag}_bandit_n{args.pulls}_seed{seed}_partial", {
+                "seed": seed, "hp": hp, "curve": curve, "finished": False})
         wall = time.perf_counter() - t0
         final = {d: agent.evaluate(args.eval_trials, deterministic=d, seed=10**7)
                  for d in (False, True)}
-        _save(f"rl2_bandit_n{args.pulls}_seed{seed}", {
+        _save(f"rl2{args.tag}_bandit_n{args.pulls}_seed{seed}", {
             "seed": seed, "steps": agent.num_steps, "wall_s_under_load": wall,
-            "hp": RL2_HP, "curve": curve, "eval_trials": args.eval_trials,
+            "hp": hp, "curve": curve, "eval_trials": args.eval_trials,
             "sampled": final[False], "greedy": final[True]})
+
+
+def goal_seeking_return(tasks: str = "point-dense", seed: int = 0, n: int = 20) -> float:
+    """Mean return on the held-out goals of a learner with ``seed`` (its ``test_tasks``) of the
+    hand-written policy a = clip(goal - p, -0.1, 0.1): straight to the goal at full speed,
+    then stay (the optimum of the dense task: each step takes the box's closest point)."""
+    from softrl.envs.meta_tasks import make_task_env
+
+    env = make_task_env(tasks)
+    total = []
+    for task in env.sample_tasks(n, seed=seed + 100_000):
+        env.set_task(task)
+        obs, _ = env.reset()
+        ret = 0.0
+        for _ in range(env.horizon):
+            obs, r, *_ = env.step(np.clip(task["goal"] - obs, -0.1, 0.1))
+            ret += r
+        total.append(ret)
+    return float(np.mean(total))
 
 
 def cmd_baselines(args: argparse.Namespace) -> None:
@@ -109,9 +135,15 @@ def cmd_point(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
+    for tasks in ("point-dense", "point-sparse"):
+        print(f"goal-seeking optimum on {tasks}'s 20 held-out goals (seed 0): "
+              f"{goal_seeking_return(tasks):.2f}")
     for path in sorted(RUNS.glob("*.json")):
         data = json.loads(path.read_text())
-        if path.name.startswith("rl2"):
+        if path.name.startswith("rl2") and not data.get("finished", True):
+            step, wall, ret = data["curve"][-1]
+            print(f"| {path.stem} (running) | {step} | {wall / 60:.1f} | {ret:.2f} | - |")
+        elif path.name.startswith("rl2"):
             print(f"| {path.stem} | {data['steps']} | {data['wall_s_under_load'] / 60:.1f} | "
                   f"{data['sampled']['mean_return']:.2f} | {data['greedy']['mean_return']:.2f} |")
         elif "curve" in data:
@@ -131,6 +163,9 @@ def main() -> None:
     p.add_argument("--points", type=int, default=12)
     p.add_argument("--pulls", type=int, default=10)
     p.add_argument("--eval-trials", type=int, default=2000)
+    p.add_argument("--set", action="append", default=[], metavar="NAME=JSON",
+                   help="override a hyperparameter")
+    p.add_argument("--tag", default="", help="suffix of the result file's name")
     p.set_defaults(func=cmd_rl2)
     p = sub.add_parser("baselines")
     p.add_argument("--pulls", type=int, default=10)

@@ -188,6 +188,11 @@ class MetaLearner:
         a = a.detach().cpu()
         return (self._low + 0.5 * (a + 1.0) * (self._high - self._low)).numpy()
 
+    def normalize_action(self, a: Tensor) -> Tensor:
+        """An env action in [low, high] -> (-1, 1) (the inverse of :meth:`scale_action`)."""
+        low, high = self._low.to(a.device), self._high.to(a.device)
+        return (2.0 * (a - low) / (high - low) - 1.0).clamp(-1.0, 1.0)
+
     def task_tensor(self, task: dict[str, Any]) -> Tensor:
         """The task's parameters as one flat float32 vector (the oracle's input)."""
         return torch.as_tensor(np.concatenate([np.ravel(v) for v in task.values()]),

@@ -261,7 +261,8 @@ class PEARL(MetaLearner):
             kl = gaussian_kl(mean, 0.5 * var.log()).mean()
         zs = z[:, None].expand(t, n, z.shape[-1])
         flat = lambda x: x.reshape(t * n, -1)  # noqa: E731
-        s, a, s2 = flat(obs), flat(act), flat(nxt)
+        # The buffers hold env actions; the critic and the actor work in the squashed (-1, 1).
+        s, a, s2 = flat(obs), self.normalize_action(flat(act)), flat(nxt)
         r = rew.reshape(-1)
         s_z, s2_z = torch.cat([s, flat(zs)], -1), torch.cat([s2, flat(zs.detach())], -1)
         with torch.no_grad():
