@@ -72,7 +72,7 @@ def test_masks_are_stored_per_transition_with_the_right_rate() -> None:
 
 
 def test_one_head_per_episode_drawn_uniformly() -> None:
-    agent = _deep_sea_agent(seed=2, learning_starts=0)
+    agent = _deep_sea_agent(seed=2, learning_starts=0, train_freq=10**6)  # act, never train
     seen: list[tuple[int, int]] = []
     original = agent._exploration_action  # noqa: SLF001
 
