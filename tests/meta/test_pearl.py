@@ -55,15 +55,14 @@ def test_encoder_is_permutation_invariant_and_kl_is_the_analytic_one() -> None:
 def test_posterior_sampling_at_test_time_uses_the_context() -> None:
     pearl = PEARL("point-dense", n_train_tasks=2, n_test_tasks=2, hidden_sizes=(16,))
     task = pearl.test_tasks[0]
-    z_prior = [pearl._sample_z(None, task) for _ in range(2000)]
-    zs = torch.stack(z_prior)
-    assert abs(float(zs.mean())) < 0.05 and abs(float(zs.std()) - 1) < 0.05
+    zs = torch.stack([pearl._sample_z(None, task) for _ in range(1000)])  # 5000 numbers
+    assert abs(float(zs.mean())) < 0.06 and abs(float(zs.std()) - 1) < 0.05
     ctx = np.random.default_rng(0).normal(size=(40, 5)).astype(np.float32)
     mean, var = pearl.posterior(torch.as_tensor(ctx)[None])
-    zs = torch.stack([pearl._sample_z(ctx, task) for _ in range(4000)])
-    se = var[0].sqrt() / math.sqrt(4000)
+    zs = torch.stack([pearl._sample_z(ctx, task) for _ in range(1500)])
+    se = var[0].sqrt() / math.sqrt(1500)
     assert torch.all((zs.mean(0) - mean[0]).abs() < 5 * se)
-    assert torch.allclose(zs.var(0), var[0], rtol=0.1)
+    assert torch.allclose(zs.var(0), var[0], rtol=0.2)
     returns = pearl.meta_test(n_episodes=2)
     assert returns["returns"].shape == (2, 2)
     assert pearl.meta_test(n_episodes=2)["mean_returns"] == returns["mean_returns"]
