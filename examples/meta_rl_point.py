@@ -10,10 +10,13 @@ z ~ q(z | episode 1) in episode 2.
 
     python examples/meta_rl_point.py            # out/gallery/meta_rl_point.png
     python examples/meta_rl_point.py --quick    # a small run (the test's)
+    for p in untrained pearl oracle maml rl2; do python examples/meta_rl_point.py --part $p & done
+    wait; python examples/meta_rl_point.py      # the same, the five parts in parallel
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -26,7 +29,7 @@ from softrl.envs.meta_tasks import trial_spec
 from softrl.meta import MAML, PEARL, RL2, rl2_meta_test, rollout_episode
 from softrl.plot._mpl import pyplot
 
-FULL = {"pearl": 150, "maml": 150, "rl2": 600_000}
+FULL = {"pearl": 100, "maml": 60, "rl2": 300_000}
 QUICK = {"pearl": 8, "maml": 4, "rl2": 6_000}
 PEARL_HP = {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_steps": 25,
             "n_train_tasks": 40, "n_test_tasks": 20}
@@ -48,42 +51,59 @@ def _pearl_trajectories(pearl: PEARL, n_goals: int = 3) -> list[dict]:
     return out
 
 
-def main(out_dir: str | Path = "out/gallery", fast: bool = False, seed: int = 0
-         ) -> dict[str, object]:
-    """Meta-train the three methods and the oracle, meta-test, draw the figure."""
+PARTS = ("untrained", "pearl", "oracle", "maml", "rl2")
+NAMES = {"untrained": "untrained policy", "pearl": "PEARL", "oracle": "oracle (told the goal)",
+         "maml": "MAML (10 episodes per step)", "rl2": "RL^2"}
+
+
+def run_part(part: str, budget: dict[str, int], seed: int = 0) -> dict[str, object]:
+    """Meta-train one method and meta-test it on the 20 held-out goals (3 episodes)."""
     torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    out: dict[str, object] = {}
+    if part in ("untrained", "pearl", "oracle"):
+        learner = PEARL("point-dense", seed=seed, oracle=part == "oracle", **PEARL_HP)
+        if part != "untrained":
+            learner.fit(budget["pearl"])
+        out["curve"] = learner.meta_test(n_episodes=3, seed=1)["mean_returns"]
+        out["steps"] = learner.num_steps
+        if part == "pearl":
+            out["trajectories"] = [{k: np.asarray(v).tolist() for k, v in t.items()}
+                                   for t in _pearl_trajectories(learner)]
+    elif part == "maml":
+        maml = MAML("point-dense", seed=seed, hidden_sizes=(64, 64), meta_batch=10,
+                    n_test_tasks=20).fit(budget["maml"])
+        out["curve"] = maml.meta_test(n_episodes=3, seed=1)["mean_returns"]
+        out["steps"] = maml.num_steps
+    elif part == "rl2":
+        rl2 = RL2(trial_spec("point-dense", 3), seed=seed, n_envs=16, n_steps=20,
+                  learning_rate=1e-3, gae_lambda=0.95, gamma=0.99, tensorboard=False,
+                  log_every=10**9, checkpoint_every=0).learn(budget["rl2"])
+        out["curve"] = rl2_meta_test(rl2, n_trials=20, seed=1)["mean_returns"]
+        out["steps"] = rl2.num_steps
+    else:
+        raise ValueError(f"part must be one of {PARTS}; got {part!r}")
+    out["seconds_under_load"] = time.perf_counter() - t0
+    return out
+
+
+def main(out_dir: str | Path = "out/gallery", fast: bool = False, seed: int = 0,
+         parts_dir: str | Path | None = None) -> dict[str, object]:
+    """Meta-train the methods and the oracle (or read the parts ``--part`` wrote to
+    ``parts_dir``), meta-test, draw the figure."""
     budget = QUICK if fast else FULL
-    times: dict[str, float] = {}
-    curves: dict[str, list[float]] = {}
-    steps: dict[str, int] = {}
-
-    t0 = time.perf_counter()
-    untrained = PEARL("point-dense", seed=seed, **PEARL_HP)
-    curves["untrained policy"] = untrained.meta_test(n_episodes=3, seed=1)["mean_returns"]
-    for name, hp in (("PEARL", {}), ("oracle (told the goal)", {"oracle": True})):
-        learner = PEARL("point-dense", seed=seed, **PEARL_HP, **hp).fit(budget["pearl"])
-        curves[name] = learner.meta_test(n_episodes=3, seed=1)["mean_returns"]
-        steps[name] = learner.num_steps
-        if name == "PEARL":
-            pearl = learner
-    times["pearl_and_oracle"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    maml = MAML("point-dense", seed=seed, hidden_sizes=(64, 64), meta_batch=10,
-                n_test_tasks=20).fit(budget["maml"])
-    curves["MAML (10 episodes per step)"] = maml.meta_test(n_episodes=3, seed=1)["mean_returns"]
-    steps["MAML (10 episodes per step)"] = maml.num_steps
-    times["maml"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    rl2 = RL2(trial_spec("point-dense", 3), seed=seed, n_envs=16, n_steps=20,
-              learning_rate=1e-3, gae_lambda=0.95, gamma=0.99, tensorboard=False,
-              log_every=10**9, checkpoint_every=0).learn(budget["rl2"])
-    curves["RL^2"] = rl2_meta_test(rl2, n_trials=20, seed=1)["mean_returns"]
-    steps["RL^2"] = rl2.num_steps
-    times["rl2"] = time.perf_counter() - t0
-
-    trajectories = _pearl_trajectories(pearl)
+    parts = {}
+    for part in PARTS:
+        path = None if parts_dir is None else Path(parts_dir) / f"{part}.json"
+        if path is not None and path.exists():
+            parts[part] = json.loads(path.read_text())
+        else:
+            parts[part] = run_part(part, budget, seed)
+    curves = {NAMES[p]: parts[p]["curve"] for p in PARTS}
+    steps = {NAMES[p]: parts[p]["steps"] for p in PARTS if p != "untrained"}
+    times = {p: parts[p]["seconds_under_load"] for p in PARTS}
+    trajectories = [{k: np.asarray(v) for k, v in t.items()}
+                    for t in parts["pearl"]["trajectories"]]
     plt = pyplot()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
     for name, curve in curves.items():
@@ -122,4 +142,11 @@ def main(out_dir: str | Path = "out/gallery", fast: bool = False, seed: int = 0
 
 
 if __name__ == "__main__":
-    main(fast="--quick" in sys.argv)
+    PARTS_DIR = Path("out/gallery/meta_rl_point_parts")
+    if "--part" in sys.argv:  # one method alone (run the parts in parallel, then plot)
+        name = sys.argv[sys.argv.index("--part") + 1]
+        PARTS_DIR.mkdir(parents=True, exist_ok=True)
+        result = run_part(name, QUICK if "--quick" in sys.argv else FULL)
+        (PARTS_DIR / f"{name}.json").write_text(json.dumps(result))
+    else:
+        main(fast="--quick" in sys.argv, parts_dir=None if "--quick" in sys.argv else PARTS_DIR)
