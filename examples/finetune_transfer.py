@@ -11,9 +11,9 @@ episode). Learners, all with the same fine-tuning budget and a fresh replay buff
 - SQL from scratch on the target (the target of pretrained SQL).
 
 Every ``eval_every`` steps, 20 episodes with the stochastic policy give the success rate (a
-remaining goal reached); the steps to threshold are the first evaluation at or above
-``threshold``. The pretrained agents are read from bench/sql.py's runs (out/sql_models) when
-present, else trained here.
+remaining goal reached); the steps to threshold are the first evaluation from which two
+consecutive evaluations are at or above ``threshold``. The pretrained agents are read from
+bench/sql.py's runs (out/sql_models) when present, else trained here.
 
     python examples/finetune_transfer.py --seeds 0 1 2 3 4  # out/gallery/finetune_transfer.png
     python examples/finetune_transfer.py --seeds 3 --learners SAC --results out/t_3_SAC.json
@@ -91,10 +91,18 @@ def finetune(source: Agent, removed: int, budget: int, eval_every: int, seed: in
     return curve
 
 
-def steps_to_threshold(curve: list[float], eval_every: int, threshold: float) -> int | None:
-    """First evaluated step with a success rate >= threshold (None: not within the budget)."""
-    hits = [k for k, s in enumerate(curve) if s >= threshold]
-    return hits[0] * eval_every if hits else None
+def steps_to_threshold(curve: list[float], eval_every: int, threshold: float, hold: int = 2
+                       ) -> int | None:
+    """First evaluated step from which ``hold`` consecutive evaluations have a success rate >=
+    threshold (None: not within the budget).
+
+    ``hold = 2`` (40 episodes) keeps a single lucky evaluation from counting: an untrained
+    sampler that happens to drift straight at a remaining goal scores 1.0 once, then drops.
+    """
+    for k in range(len(curve) - hold + 1):
+        if min(curve[k:k + hold]) >= threshold:
+            return k * eval_every
+    return None
 
 
 def run_seed(seed: int, pretrain_steps: int, budget: int, eval_every: int, quick: bool,

@@ -21,6 +21,8 @@ def test_steps_to_threshold_and_summary(tmp_path) -> None:
     m = _module()
     assert m.steps_to_threshold([0.0, 0.5, 0.95, 1.0], 250, 0.9) == 500
     assert m.steps_to_threshold([0.0, 0.5], 250, 0.9) is None
+    assert m.steps_to_threshold([1.0, 0.1, 0.95], 250, 0.9) is None  # one lucky evaluation
+    assert m.steps_to_threshold([1.0, 0.1, 0.95], 250, 0.9, hold=1) == 0
     runs = [{"seed": s, **{name: {"curve": curve} for name, curve in zip(
         m.LEARNERS, ([0.8, 0.9, 1.0], [0.0, 0.95, 1.0], [0.0, 0.1, 0.2], [0.0, 0.0, 0.9]),
         strict=True)}} for s in (0, 1)]
@@ -28,7 +30,7 @@ def test_steps_to_threshold_and_summary(tmp_path) -> None:
     assert result["SQL_median_steps"] == 100 and result["SAC_median_steps"] == 100
     assert result["SAC_hard_steps_to_threshold"] == [None, None]
     assert result["SAC_hard_median_steps"] == 300  # not reached: counted as budget + eval_every
-    assert result["SQL_scratch_median_steps"] == 200
+    assert result["SQL_scratch_median_steps"] == 300  # 0.9 at the last evaluation only
 
 
 def test_fast_mode(tmp_path) -> None:
