@@ -110,10 +110,13 @@ def run_seed(seed: int, pretrain_steps: int, budget: int, eval_every: int, quick
     """``learners`` on one seed: favoured goals, curves."""
     torch.set_num_threads(1)
     out: dict[str, Any] = {"seed": seed}
+    favoured: dict[str, tuple[int, list[int]]] = {}  # SQL_scratch uses SQL's, drawn once
     for name in learners:
         kind = "SQL" if name == "SQL_scratch" else name
         source = pretrained(kind, seed, pretrain_steps, quick)
-        removed, hist = favoured_goal(source, seed)
+        if kind not in favoured:
+            favoured[kind] = favoured_goal(source, seed)
+        removed, hist = favoured[kind]
         out[name] = {"removed_goal": removed, "source_histogram": hist,
                      "curve": finetune(source, removed, budget, eval_every, seed,
                                        from_scratch=name == "SQL_scratch")}
