@@ -161,26 +161,21 @@ def plot_adversarial_run(learner: Any, run_dir: Path | None, out: Path,
         demos = load_demos(path)
         true = demos.rewards
     what = {"airl": "g(s)", "gcl": "r_psi"}.get(learner.algorithm, "-log(1 - D(s, a))")
-    n_show = len(learned)
-    if path.exists():
-        starts = load_demos(path).episode_starts
+    varies = true is not None and len(true) == len(learned) and np.std(true) > 0
+    if varies and np.std(learned) > 0:  # scatter, with the correlation
+        rho = float(np.corrcoef(true, learned)[0, 1])
+        ax0.scatter(true, learned, s=6, alpha=0.5)
+        ax0.set_xlabel("true reward r(s, a)")
+        ax0.set_ylabel(f"learned {what}")
+        ax0.set_title(f"along the {len(true)} demonstrated transitions: correlation {rho:.2f}")
+    else:  # a constant (or unknown) true reward: the learned one along the first episodes
+        starts = load_demos(path).episode_starts if path.exists() else []
         n_show = int(starts[3]) if len(starts) > 3 else len(learned)
-    x = np.arange(n_show)
-    ax0.plot(x, learned[:n_show], color="C1", lw=0.9)
-    ax0.set_ylabel(f"learned {what}", color="C1")
-    ax0.set_xlabel("demonstrated transition (first episodes)")
-    if true is not None and len(true) == len(learned):
-        twin = ax0.twinx()
-        twin.plot(x, true[:n_show], color="C0", lw=0.9)
-        twin.set_ylabel("true reward", color="C0")
-        if np.std(true) > 0 and np.std(learned) > 0:
-            rho = float(np.corrcoef(true, learned)[0, 1])
-            ax0.set_title(f"reward along the demonstrations; correlation {rho:.2f} "
-                          f"over all {len(true)}")
-        else:
-            ax0.set_title("reward along the demonstrations (the true one is constant)")
-    else:
-        ax0.set_title("learned reward along the demonstrations (true reward not recorded)")
+        ax0.plot(np.arange(n_show), learned[:n_show], color="C1", lw=0.9)
+        ax0.set_ylabel(f"learned {what}")
+        ax0.set_xlabel("demonstrated transition (first episodes)")
+        ax0.set_title("learned reward along the demonstrations" + (
+            " (the true one is constant)" if true is not None else " (no true reward saved)"))
     if run_dir is not None and (run_dir / "metrics.csv").exists():
         series = read_metrics(run_dir)
         if "charts/episodic_return" in series:
