@@ -116,3 +116,5 @@ def test_actions_in_env_units_and_deterministic_predict() -> None:
     samples = agent.sample_actions(obs, 7)
     assert samples.shape == (5, 7, 1) and np.all(np.abs(samples) <= 1)
     assert agent.q_values(obs[0], samples[0]).shape == (7,)
+    with pytest.raises(ValueError, match="n must be"):
+        agent.sample_actions(obs, 0)

@@ -211,6 +211,8 @@ class SQL(OffPolicyAgent):
 
     def sample_actions(self, observation: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
         """``n`` policy samples per observation in the env's units: (N, obs) -> (N, n, d)."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"sample_actions: n must be an integer >= 1; got {n!r}")
         obs = self._obs_tensor(np.asarray(observation, dtype=np.float32).reshape(
             -1, self.obs_dim))
         gen = torch.Generator(device=self.device)
