@@ -43,8 +43,24 @@ from softrl.functional.squashed_gaussian import (
     squashed_gaussian_sample,
     tanh_log_det_jacobian,
 )
+from softrl.functional.svgd import (
+    importance_sampled_soft_value,
+    median_bandwidth,
+    rbf_kernel,
+    sql_q_target,
+    svgd_direction,
+    svgd_policy_loss,
+    uniform_log_density,
+)
 
 __all__ = [
+    "importance_sampled_soft_value",
+    "median_bandwidth",
+    "rbf_kernel",
+    "sql_q_target",
+    "svgd_direction",
+    "svgd_policy_loss",
+    "uniform_log_density",
     "airl_logits",
     "airl_reward",
     "discriminator_accuracy",
