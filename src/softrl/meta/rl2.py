@@ -36,13 +36,14 @@ __all__ = ["RL2", "RL2Config", "rl2_meta_test"]
 
 @dataclass(frozen=True)
 class RL2Config(EntropyPGConfig):
-    """Hyperparameters of :class:`RL2` (defaults tuned on the 5-armed, 10-pull bandits)."""
+    """Hyperparameters of :class:`RL2` (defaults: bench/meta.py's on the 5-armed, 10-pull
+    bandits, mean total reward 6.62 over 3 seeds after 2.4M steps)."""
 
-    gru_size: int = 128
+    gru_size: int = 64
     """Width of the GRU's hidden state h."""
     hidden_sizes: tuple[int, ...] = (64,)
     """Hidden widths of the policy and value heads on top of h."""
-    learning_rate: float = 1e-3
+    learning_rate: float = 3e-3
     """Adam step size."""
     n_envs: int = 32
     """Trials run in parallel."""
@@ -50,8 +51,8 @@ class RL2Config(EntropyPGConfig):
     """Steps per env copy in one rollout (the span of backpropagation through time)."""
     gamma: float = 1.0
     """Discount across the whole trial (1: the total reward of the trial)."""
-    gae_lambda: float = 0.3
-    """GAE lambda."""
+    gae_lambda: float = 1.0
+    """GAE lambda (1: Monte-Carlo returns of the trial, with the critic as baseline)."""
     temperature: float = 0.01
     """Entropy weight T."""
     normalize_advantages: bool = True
