@@ -3,8 +3,11 @@ already in use (a notebook's inline backend is left alone)."""
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 
 def pyplot() -> ModuleType:
@@ -21,3 +24,14 @@ def pyplot() -> ModuleType:
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def save_figure(fig: Any, out: str | os.PathLike, dpi: int = 100) -> Path:
+    """Lay out ``fig``, write it to ``out`` (parent folders created), close it; returns the
+    path."""
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=dpi)
+    pyplot().close(fig)
+    return out

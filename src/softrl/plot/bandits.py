@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from softrl.plot._mpl import pyplot
+from softrl.plot._mpl import pyplot, save_figure
 
 
 def plot_regret(results: Sequence, out: str | os.PathLike, *,
@@ -68,9 +68,4 @@ def plot_regret(results: Sequence, out: str | os.PathLike, *,
     ax.legend(fontsize=8, loc="upper left")
     if title:
         ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out, dpi=110)

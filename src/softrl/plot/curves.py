@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from softrl.plot._mpl import pyplot
+from softrl.plot._mpl import pyplot, save_figure
 from softrl.training.logger import read_metrics
 
 DEFAULT_KEYS = ("eval/mean_return", "charts/episodic_return")
@@ -64,9 +64,4 @@ def plot_runs(
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out, dpi=100)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from softrl.envs.gridworld import ACTION_DELTAS, GridWorld
-from softrl.plot._mpl import pyplot
+from softrl.plot._mpl import pyplot, save_figure
 
 __all__ = [
     "GridLayout",
@@ -179,12 +179,7 @@ def plot_grid_panels(
         plot_state_marginals(world, marginals, times, axes=axes, title=marginals_title)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=dpi)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out, dpi=dpi)
 
 
 def _as_stochastic(policy: np.ndarray, world: GridWorld | tuple[int, int]) -> np.ndarray:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from softrl.envs.gridworld import GridWorld
-from softrl.plot._mpl import pyplot
+from softrl.plot._mpl import pyplot, save_figure
 from softrl.plot.grid import plot_grid_values
 
 __all__ = ["plot_messages"]
@@ -68,12 +68,7 @@ def plot_messages(
                              title=f"{name}, t={t}")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=dpi)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out, dpi=dpi)
 
 
 def _normalise(log_w: np.ndarray) -> np.ndarray:

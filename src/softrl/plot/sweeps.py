@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from softrl.plot._mpl import pyplot
+from softrl.plot._mpl import pyplot, save_figure
 
 __all__ = ["plot_sweep_curves"]
 
@@ -54,9 +54,4 @@ def plot_sweep_curves(
     ax.legend(fontsize=7)
     if title:
         ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out, dpi=100)
