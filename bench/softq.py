@@ -159,8 +159,8 @@ def plot(args: argparse.Namespace) -> None:
         ax.fill_between(steps, lo, hi, alpha=0.2)
     ax.axhline(THRESHOLD[args.env], color="gray", ls=":")
     ax.set_xlabel("env steps")
-    ax.set_ylabel("greedy mean return (20 episodes)")
-    ax.set_title(f"{args.env}, rl-zoo DQN settings")
+    ax.set_ylabel("greedy mean return (20 episodes; 10 for Acrobot)")
+    ax.set_title(f"{args.env}, settings of bench/softq.py")
     ax.legend()
     fig.tight_layout()
     name = "softq_learning_curve" if args.env == ENV else f"softq_{args.env.split('-')[0].lower()}"
