@@ -379,8 +379,18 @@ class AdversarialMixin:
 
 
 @dataclass(frozen=True)
-class AIRLSACConfig(SACConfig, AdversarialConfig):
+class GAILSACConfig(SACConfig, AdversarialConfig):
     """:class:`SACConfig` plus the discriminator's :class:`AdversarialConfig`."""
+
+
+@dataclass(frozen=True)
+class AIRLSACConfig(GAILSACConfig):
+    """:class:`GAILSACConfig` with the temperature AIRL's discriminator assumes."""
+
+    temperature: float | Literal["auto"] = 1.0
+    """Entropy weight. AIRL's D = exp(f) / (exp(f) + pi) models pi as soft-optimal for f at
+    T = 1 (f carries the scale). On Pendulum-v1 the learned temperature ("auto") gave a reward
+    that did not transfer, T = 1 one that did (bench/RESULTS.md)."""
 
 
 @dataclass(frozen=True)
@@ -419,7 +429,7 @@ class GAILSAC(AdversarialMixin, SAC):
 
     kind: ClassVar[str] = "GAIL-SAC"
     algorithm: ClassVar[str] = "gail"
-    config_class: ClassVar[type] = AIRLSACConfig
+    config_class: ClassVar[type] = GAILSACConfig
 
 
 class GAILSoftQ(AdversarialMixin, SoftQ):
