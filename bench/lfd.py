@@ -8,7 +8,8 @@ Two tasks, each with a scripted expert recorded through softrl.demos.record_demo
   10-step losses), ``scratch`` (SoftQ, same settings, no demos), ``bc`` (behavior cloning alone).
 - ``mountaincar``: MountainCarContinuous-v0 (sparse: +100 at the flag), expert = push along
   the velocity (about 93), 5 episodes. Variants: ``sacfd`` (SACfD: demos in replay at 25% and
-  a BC term annealed 1 -> 0), ``scratch`` (SAC).
+  a BC term annealed 1 -> 0), ``replay`` (demos in replay only), ``pretrain`` (BC and a
+  critic fitted to the demos' returns, then plain SAC), ``scratch`` (SAC).
 
 Each run evaluates the greedy policy every ``--eval-every`` env steps (``--eval-episodes``
 episodes, seeds 10_000 + k) and writes ``bench/lfd_runs/TASK-VARIANT-sSEED.json``;
@@ -119,6 +120,12 @@ def build(task: str, variant: str, seed: int, demos: Demonstrations) -> Agent:
     if task == "mountaincar":
         if variant == "scratch":
             return SAC(env, learning_starts=1000, **MOUNTAINCAR, **common)
+        if variant == "replay":  # demos in replay only
+            return SACfD(env, learning_starts=1000, demo_ratio=0.25, **MOUNTAINCAR,
+                         **common).add_demos(demos)
+        if variant == "pretrain":  # BC + critic fitted to the demos' returns, then plain SAC
+            return SACfD(env, learning_starts=1000, demo_ratio=0.0, pretrain_epochs=50,
+                         pretrain_critic_epochs=50, **MOUNTAINCAR, **common).add_demos(demos)
         if variant == "sacfd":
             return SACfD(env, learning_starts=1000, demo_ratio=0.25, bc_weight=1.0,
                          bc_weight_final=0.0, bc_anneal_steps=20_000, **MOUNTAINCAR,
