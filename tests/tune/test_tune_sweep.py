@@ -144,6 +144,10 @@ def test_killed_sweep_resumes_without_losing_or_restarting_a_trial(local_ray, tm
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    # The trial actors live in the module's Ray, not in the killed process group: Ray kills
+    # them once it notices their driver is gone, and until then a trial may write one more
+    # checkpoint. Read the folders only after that (what a resumed sweep finds too).
+    _wait_until_dead(_other_jobs_actors())
     before = {p.parent.name: _newest_intact(p.parent) for p in sweep_dir.glob("*/params.json")}
     assert any(before.values())
     with pytest.raises(ValueError, match="already holds a sweep; continue it with --resume"):
@@ -186,6 +190,26 @@ def test_pbt_exploit_loads_a_checkpoint(local_ray, tmp_path):
                 break
     assert exploits >= 1
     assert all(r["learning_rate"] in (3e-4, 3e-3) for r in sweep.trials)
+
+
+def _other_jobs_actors():
+    """Process ids of the actors in this Ray that the test process does not own."""
+    from ray._private.state import actors  # the GCS actor table (no dashboard needed)
+
+    mine = ray.get_runtime_context().get_job_id()
+    return {a["Pid"] for a in actors().values() if a["JobID"] != mine and a["Pid"]}
+
+
+def _wait_until_dead(pids, timeout=60):
+    deadline = time.monotonic() + timeout
+    for pid in pids:
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, f"actor process {pid} outlived its driver"
+            time.sleep(0.1)
 
 
 def _newest_intact(trial_dir):

@@ -4,6 +4,7 @@ hyperparameters (its optimizer moments kept, its learning rate replaced)."""
 
 import json
 
+import pytest
 import torch
 from tune_specs import tiny_spec
 
@@ -78,3 +79,36 @@ def test_own_checkpoints_newest_first_and_only_this_trials(tmp_path):
     found = own_checkpoints(tmp_path, "a")
     assert [info["num_steps"] for _, info in found] == [300, 200, 100]
     assert found[0][0] == tmp_path / "checkpoint_000001"
+
+
+def test_own_checkpoints_after_an_exploit_only_those_of_the_same_lineage(tmp_path):
+    # trial "a" wrote 100..400 itself, then a PBT exploit loaded "b"'s checkpoint at step 200
+    # and "a" continued from there (300 again): a restore from its checkpoint at 300 must
+    # not go back to the one at 400 of its own run before the exploit.
+    exploit = [["b", 200]]
+    for i, (steps, lineage) in enumerate([(100, []), (400, []), (300, exploit), (400, None)]):
+        d = tmp_path / f"checkpoint_{i:06d}"
+        d.mkdir()
+        info = {"trial_id": "a", "num_steps": steps}
+        if lineage is not None:
+            info["lineage"] = lineage
+        (d / TRIAL_FILE).write_text(json.dumps(info))
+    after = own_checkpoints(tmp_path, "a", lineage=exploit)
+    assert [(p.name, info["num_steps"]) for p, info in after] == [("checkpoint_000002", 300)]
+    before = own_checkpoints(tmp_path, "a", lineage=[])
+    assert {p.name for p, _ in before} == {"checkpoint_000000", "checkpoint_000001",
+                                           "checkpoint_000003"}
+    assert len(own_checkpoints(tmp_path, "a")) == 4
+
+
+def test_own_checkpoints_on_a_pyarrow_filesystem_equal_the_local_listing(tmp_path):
+    fs = pytest.importorskip("pyarrow.fs")
+    for i, steps in enumerate([100, 200]):
+        d = tmp_path / f"checkpoint_{i:06d}"
+        d.mkdir()
+        (d / TRIAL_FILE).write_text(json.dumps({"trial_id": "a", "num_steps": steps}))
+    (tmp_path / "checkpoint_000002").mkdir()  # being written: no trial.json yet
+    remote = own_checkpoints(str(tmp_path), "a", fs.LocalFileSystem())
+    local = own_checkpoints(tmp_path, "a")
+    assert [(str(p), i) for p, i in local] == [(p, i) for p, i in remote]
+    assert [i["num_steps"] for _, i in remote] == [200, 100]
