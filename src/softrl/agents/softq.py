@@ -131,6 +131,7 @@ class SoftQ(OffPolicyAgent):
             y = F.soft_dqn_target(rewards, terminated, self.q_target(next_obs), T, c.gamma,
                                   self.q(next_obs) if c.double_q else None)
         losses = {"losses/q": torch.nn.functional.smooth_l1_loss(q_taken, y)}
+        losses.update(self._batch_losses(batch, q_all, q_taken, T))
         if self.temperature.learn:
             log_pi = F.boltzmann_log_policy(q_all.detach(), T)
             expected_log_pi = (log_pi.exp() * log_pi).sum(-1)  # -H(pi(.|s))
@@ -144,6 +145,12 @@ class SoftQ(OffPolicyAgent):
             F.polyak_update(list(self.q_target.parameters()), list(self.q.parameters()), c.tau)
         return {k: v.detach() for k, v in losses.items()}
 
+    def _batch_losses(self, batch: Any, q_all: Tensor, q_taken: Tensor,
+                      temperature: Tensor) -> dict[str, Tensor]:
+        """Further loss terms of :meth:`train_step` on the same batch, by name, given Q(s, .)
+        and Q(s, a) with their graph (default: none; e.g. DQfD's margin loss)."""
+        return {}
+
     def _train_phase(self, gradient_steps: int) -> None:
         """The training phase, sharing the target network's work across it.
 
@@ -152,12 +159,13 @@ class SoftQ(OffPolicyAgent):
         update, in one matmul per layer; each gradient step then runs the MLP's forward and
         backward written out by hand (:mod:`softrl.nn.manual`). The batches, the losses and
         the step are those of :meth:`train_step` (tested to float rounding); a subclass that
-        overrides :meth:`train_step`, or a network other than a plain ReLU MLP, takes the
-        generic path.
+        overrides :meth:`train_step` or :meth:`_batch_losses`, or a network other than a plain
+        ReLU MLP, takes the generic path.
         """
         c = self.config
         layers, target_layers = self._plain_layers()
-        if target_layers is None or type(self).train_step is not SoftQ.train_step:
+        if (target_layers is None or type(self).train_step is not SoftQ.train_step
+                or type(self)._batch_losses is not SoftQ._batch_losses):
             super()._train_phase(gradient_steps)
             return
         for w, b in layers:

@@ -315,23 +315,15 @@ class SoftQfD(_ReplayDemos, SoftQ):
                 "nstep_obs": self._obs_tensor(demos.next_obs[last]).cpu().numpy(),
                 "nstep_discount": discount.astype(np.float32)}
 
-    def train_step(self, batch: Any) -> dict[str, Tensor]:
-        """One gradient step on the soft Bellman error plus the demonstration terms."""
-        c = self.config
-        obs, actions, rewards, next_obs, terminated = batch[:5]
-        T = self.temperature()
-        q_all = self.q(obs)
-        q_taken = q_all.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
-        with torch.no_grad():
-            if c.munchausen > 0:
-                rewards = rewards + F.munchausen_bonus(self.q_target(obs), actions, T,
-                                                       c.munchausen, c.munchausen_clip)
-            y = F.soft_dqn_target(rewards, terminated, self.q_target(next_obs), T, c.gamma,
-                                  self.q(next_obs) if c.double_q else None)
-        losses = {"losses/q": torch.nn.functional.smooth_l1_loss(q_taken, y)}
+    def _batch_losses(self, batch: Any, q_all: Tensor, q_taken: Tensor,
+                      temperature: Tensor) -> dict[str, Tensor]:
+        """The demonstration terms on the batch's demo rows: DQfD's margin loss, the n-step
+        soft return's Huber loss and the hybrid term -lambda * mean log pi(a|s)."""
+        c, actions = self.config, batch[1]
+        losses: dict[str, Tensor] = {}
         demo = batch.is_demo.bool()
         if bool(demo.any()):
-            q_d, a_d, T_d = q_all[demo], actions[demo], T.detach()
+            q_d, a_d, T_d = q_all[demo], actions[demo], temperature.detach()
             if c.margin_weight > 0:
                 losses["losses/margin"] = c.margin_weight * large_margin_loss(
                     q_d, a_d, c.margin).mean()
@@ -346,17 +338,7 @@ class SoftQfD(_ReplayDemos, SoftQ):
             if lam > 0:
                 log_pi = F.boltzmann_log_policy(q_d, T_d).gather(-1, a_d.unsqueeze(-1))
                 losses["losses/bc"] = -lam * log_pi.mean()
-        if self.temperature.learn:
-            log_pi = F.boltzmann_log_policy(q_all.detach(), T)
-            losses["losses/temperature"] = self.temperature.loss((log_pi.exp() * log_pi).sum(-1))
-        self.optimizer.zero_grad(set_to_none=True)
-        torch.stack(list(losses.values())).sum().backward()
-        torch.nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm)
-        self.optimizer.step()
-        self.num_updates += 1
-        if self.num_updates % c.target_update_interval == 0:
-            F.polyak_update(list(self.q_target.parameters()), list(self.q.parameters()), c.tau)
-        return {k: v.detach() for k, v in losses.items()}
+        return losses
 
 
 # ---------------------------------------------------------------------- SAC
