@@ -50,11 +50,13 @@ ZOO_ACROBOT = {"learning_rate": 6.3e-4, "batch_size": 128, "buffer_size": 50_000
                "learning_starts": 10_000, "gamma": 0.99, "train_freq": 4, "gradient_steps": 1}
 
 
-def make_softrl(seed: int, temperature: float | str, env: str = ENV) -> SoftQ:
-    if env == "Acrobot-v1":
-        return SoftQ(env, seed=seed, hidden_sizes=(256, 256), target_update_interval=63,
-                     tau=1.0, temperature=temperature, torch_threads=1, log_every=10**9,
-                     checkpoint_every=0, **ZOO_ACROBOT)
+def make_softrl(seed: int, temperature: float | str, env: str = ENV,
+                gradient_steps: int = 1) -> SoftQ:
+    if env == "Acrobot-v1":  # the target copy every 250 env steps, as in rl-zoo
+        return SoftQ(env, seed=seed, hidden_sizes=(256, 256),
+                     target_update_interval=250 * gradient_steps // 4, tau=1.0,
+                     temperature=temperature, torch_threads=1, log_every=10**9,
+                     checkpoint_every=0, **{**ZOO_ACROBOT, "gradient_steps": gradient_steps})
     return SoftQ(env, seed=seed, hidden_sizes=(256, 256), target_update_interval=128, tau=1.0,
                  temperature=temperature, torch_threads=1, log_every=10**9,
                  checkpoint_every=0, **ZOO)
@@ -111,7 +113,8 @@ def learn(args: argparse.Namespace) -> None:
     env = gym.make(args.env)
     for seed in args.seeds:
         for kind in args.agents:
-            agent = (make_softrl(seed, args.temperature, args.env) if kind == "softrl"
+            agent = (make_softrl(seed, args.temperature, args.env, args.gradient_steps)
+                     if kind == "softrl"
                      else make_sb3(seed, args.env))
             curve, first = [], None
             for step in range(args.eval_every, args.steps + 1, args.eval_every):
@@ -129,6 +132,7 @@ def learn(args: argparse.Namespace) -> None:
             final = evaluate_policy(act, env, 100, seed=20_000 + seed)["mean_return"]
             tag = f"{kind}-T{args.temperature}" if kind == "softrl" else kind
             tag = tag if args.env == ENV else f"{args.env}-{tag}"
+            tag += "" if args.gradient_steps == 1 else f"-g{args.gradient_steps}"
             out = {"agent": tag, "seed": seed, "curve": curve, "first_threshold": first,
                    "final_100": final}
             (RESULTS / f"{tag}-s{seed}.json").write_text(json.dumps(out))
@@ -182,6 +186,8 @@ def main() -> None:
     p.add_argument("--episodes", type=int, default=20)
     p.add_argument("--temperature", type=_temperature, default=0.01)
     p.add_argument("--env", default=ENV, choices=sorted(THRESHOLD))
+    p.add_argument("--gradient-steps", type=int, default=1,
+                   help="Acrobot: gradient steps per 4 env steps (rl-zoo: 4)")
     p = sub.add_parser("plot")
     p.add_argument("--env", default=ENV, choices=sorted(THRESHOLD))
     args = parser.parse_args()
