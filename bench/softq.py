@@ -51,7 +51,7 @@ ZOO_ACROBOT = {"learning_rate": 6.3e-4, "batch_size": 128, "buffer_size": 50_000
 
 
 def make_softrl(seed: int, temperature: float | str, env: str = ENV,
-                gradient_steps: int = 1) -> SoftQ:
+                gradient_steps: int = 1, munchausen: float = 0.0) -> SoftQ:
     if env == "Acrobot-v1":  # the target copy every 250 env steps, as in rl-zoo
         return SoftQ(env, seed=seed, hidden_sizes=(256, 256),
                      target_update_interval=250 * gradient_steps // 4, tau=1.0,
@@ -59,7 +59,7 @@ def make_softrl(seed: int, temperature: float | str, env: str = ENV,
                      checkpoint_every=0, **{**ZOO_ACROBOT, "gradient_steps": gradient_steps})
     return SoftQ(env, seed=seed, hidden_sizes=(256, 256), target_update_interval=128, tau=1.0,
                  temperature=temperature, torch_threads=1, log_every=10**9,
-                 checkpoint_every=0, **ZOO)
+                 checkpoint_every=0, munchausen=munchausen, **ZOO)
 
 
 def make_sb3(seed: int, env: str = ENV):
@@ -113,7 +113,8 @@ def learn(args: argparse.Namespace) -> None:
     env = gym.make(args.env)
     for seed in args.seeds:
         for kind in args.agents:
-            agent = (make_softrl(seed, args.temperature, args.env, args.gradient_steps)
+            agent = (make_softrl(seed, args.temperature, args.env, args.gradient_steps,
+                                 args.munchausen)
                      if kind == "softrl"
                      else make_sb3(seed, args.env))
             curve, first = [], None
@@ -133,6 +134,7 @@ def learn(args: argparse.Namespace) -> None:
             tag = f"{kind}-T{args.temperature}" if kind == "softrl" else kind
             tag = tag if args.env == ENV else f"{args.env}-{tag}"
             tag += "" if args.gradient_steps == 1 else f"-g{args.gradient_steps}"
+            tag += f"-M{args.munchausen}" if args.munchausen and kind == "softrl" else ""
             out = {"agent": tag, "seed": seed, "curve": curve, "first_threshold": first,
                    "final_100": final}
             (RESULTS / f"{tag}-s{seed}.json").write_text(json.dumps(out))
@@ -188,6 +190,8 @@ def main() -> None:
     p.add_argument("--env", default=ENV, choices=sorted(THRESHOLD))
     p.add_argument("--gradient-steps", type=int, default=1,
                    help="Acrobot: gradient steps per 4 env steps (rl-zoo: 4)")
+    p.add_argument("--munchausen", type=float, default=0.0,
+                   help="CartPole: SoftQ's Munchausen scale (0: off)")
     p = sub.add_parser("plot")
     p.add_argument("--env", default=ENV, choices=sorted(THRESHOLD))
     args = parser.parse_args()
