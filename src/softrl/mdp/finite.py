@@ -33,7 +33,9 @@ class FiniteMDP:
     Parameters
     ----------
     transitions : scipy.sparse matrix (S*A, S) or dense array (S, A, S) or (S*A, S)
-        p(s' | s, a); each row sums to 1.  Rows of terminal states are ignored.
+        p(s' | s, a); each row sums to 1.  Rows of terminal states are ignored.  A float64 CSR
+        matrix in canonical format (sorted indices, no duplicates, no stored zeros) and without
+        terminal states is kept as it is, not copied, and its arrays become read-only.
     reward : array (S,), (S, A) or (S, A, S)
         r(s), r(s, a) or r(s, a, s').  r(s, a, s') is reduced to its expectation
         r(s, a) = sum_s' p(s'|s,a) r(s, a, s'), the reward of p(O_t|s_t,a_t) = exp(r/T).

@@ -34,14 +34,23 @@ def _finite_float_array(x, name: str) -> np.ndarray:
 
 
 def as_transition_matrix(P, n_actions: int | None) -> tuple[sp.csr_matrix, int, int]:
-    """Convert to CSR (S*A, S) float64 and check the shape only."""
+    """Convert to CSR (S*A, S) float64 and check the shape only.
+
+    A CSR matrix (or array) of float64 in canonical format (sorted indices, no duplicates) and
+    with no stored zeros is used as it is, without a copy: at 10^7 states its arrays are gigabytes. Anything else is
+    converted into a new matrix and the caller's object is left untouched.
+    """
     if sp.issparse(P):
         if n_actions is None:
             raise MDPValidationError(
                 "transitions: a sparse matrix must have shape (S*A, S); pass n_actions=A "
                 "or give a dense (S, A, S) array."
             )
-        csr = sp.csr_matrix(P, dtype=np.float64, copy=True)
+        if (P.format == "csr" and P.dtype == np.float64 and P.has_canonical_format
+                and not (P.data == 0).any()):
+            csr = P if isinstance(P, sp.csr_matrix) else sp.csr_matrix(P, copy=False)
+        else:
+            csr = sp.csr_matrix(P, dtype=np.float64, copy=True)
     else:
         arr = _finite_float_array(P, "transitions")
         if arr.ndim == 3:
@@ -94,7 +103,8 @@ def check_transition_rows(csr: sp.csr_matrix, n_actions: int) -> None:
             f"transitions: row for state {row // n_actions}, action {row % n_actions} sums to "
             f"{sums[row]:.6g}, not 1; normalise p(. | s, a) (or mark the state terminal)."
         )
-    csr.eliminate_zeros()
+    if (data == 0).any():
+        csr.eliminate_zeros()
 
 
 def check_reward(reward, n_states: int, n_actions: int, P: sp.csr_matrix) -> np.ndarray:
