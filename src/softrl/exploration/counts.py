@@ -30,8 +30,11 @@ class _CountTable(Bonus):
         self._counts: list[int] = []
 
     def keys(self, states: Tensor) -> list[bytes]:
-        """The table key of each state row, (B, D) -> B byte strings."""
-        raise NotImplementedError  # pragma: no cover - both subclasses define it
+        """The table key of each state row, (B, D) -> B byte strings: the row itself, bit
+        for bit (-0.0 and 0.0 are one state); :class:`SimHashBonus` keys by its code."""
+        rows = states.detach().to("cpu", torch.float32).numpy()
+        rows = rows + 0.0
+        return [row.tobytes() for row in rows]
 
     def count(self, states: Tensor) -> np.ndarray:
         """N(s) of each row (0 for a state never counted), without counting."""
@@ -97,11 +100,6 @@ class CountBonus(_CountTable):
 
     def __init__(self, scale: float = 1.0) -> None:
         super().__init__(scale)
-
-    def keys(self, states: Tensor) -> list[bytes]:
-        rows = states.detach().to("cpu", torch.float32).numpy()
-        rows = rows + 0.0  # -0.0 and 0.0 are one state
-        return [row.tobytes() for row in rows]
 
 
 class SimHashBonus(_CountTable):
