@@ -102,3 +102,11 @@ def test_demonstrations_is_frozen_dataclass():
     assert isinstance(d, Demonstrations) and len(d) == 1 and d.n_steps == 1
     with pytest.raises(AttributeError):
         d.lengths = np.array([2])  # type: ignore[misc]
+
+
+def test_one_demonstration_error_for_tabular_and_gym_demos():
+    import softrl.demos
+    from softrl.mdp import MDPValidationError
+
+    assert softrl.demos.DemonstrationError is DemonstrationError
+    assert issubclass(DemonstrationError, MDPValidationError)

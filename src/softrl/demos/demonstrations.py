@@ -16,11 +16,9 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from softrl.mdp.validation import DemonstrationError
+
 __all__ = ["DemonstrationError", "Demonstrations"]
-
-
-class DemonstrationError(ValueError):
-    """Demonstrations that are empty, ragged, not finite, or do not fit an environment."""
 
 
 @dataclass(frozen=True, eq=False)

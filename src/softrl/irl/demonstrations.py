@@ -22,13 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from softrl.mdp import FiniteMDP, MDPValidationError, Trajectories
+from softrl.mdp import FiniteMDP, Trajectories
+from softrl.mdp.validation import DemonstrationError
 
 __all__ = ["DemonstrationError", "Demonstrations", "as_demonstrations"]
-
-
-class DemonstrationError(MDPValidationError):
-    """Demonstrations are empty, ragged, out of range or impossible under the MDP."""
 
 
 @dataclass(frozen=True, eq=False)

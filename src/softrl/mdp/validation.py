@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from softrl.validation import as_float_array
 
 __all__ = [
+    "DemonstrationError",
     "MDPValidationError",
     "as_transition_matrix",
     "check_transition_rows",
@@ -29,6 +30,12 @@ class MDPValidationError(ValueError):
     """A finite MDP or an argument of a tabular routine is malformed."""
 
 
+class DemonstrationError(MDPValidationError):
+    """Demonstrations are empty, ragged, not finite, out of range, or do not fit the MDP or the
+    Gymnasium environment they are used with (one class for :mod:`softrl.irl`'s tabular
+    demonstrations and :mod:`softrl.demos`' recorded transitions)."""
+
+
 def _finite_float_array(x, name: str) -> np.ndarray:
     return as_float_array(x, name, MDPValidationError)
 
@@ -37,8 +44,9 @@ def as_transition_matrix(P, n_actions: int | None) -> tuple[sp.csr_matrix, int, 
     """Convert to CSR (S*A, S) float64 and check the shape only.
 
     A CSR matrix (or array) of float64 in canonical format (sorted indices, no duplicates) and
-    with no stored zeros is used as it is, without a copy: at 10^7 states its arrays are gigabytes. Anything else is
-    converted into a new matrix and the caller's object is left untouched.
+    with no stored zeros is used as it is, without a copy: at 10^7 states its arrays are
+    gigabytes. Anything else is converted into a new matrix and the caller's object is left
+    untouched.
     """
     if sp.issparse(P):
         if n_actions is None:
