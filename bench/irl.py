@@ -3,6 +3,7 @@
 Run in the benchmark venv (imitation 1.0.1 pins gymnasium 0.29; softrl installed --no-deps):
 
     bench/.venv-imitation/bin/python bench/irl.py            # n=40: S=1600, A=5, H=100
+    bench/.venv-imitation/bin/python bench/irl.py --quick    # n=10, 3 timed steps: seconds
 
 Setting: an n x n open gridworld (5 actions, slip 0.1, horizon 100, gamma 1, uniform p(s_0))
 with a state reward r(s) = theta . phi(s) over four regions (a goal, two lava pools, a mud
@@ -19,6 +20,7 @@ mean log-likelihood under each learner's soft policy.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -67,7 +69,11 @@ def main() -> None:
     parser.add_argument("--imitation-lr", type=float, default=0.1)
     parser.add_argument("--l2", type=float, default=1.0, help="softrl L2 penalty")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: n=10, 3 timed steps, 20 imitation steps, 20 demos")
     args = parser.parse_args()
+    if args.quick:
+        args.n, args.timing_steps, args.imitation_iters, args.demos = 10, 3, 20, 20
 
     import torch
     from imitation.algorithms import mce_irl
@@ -142,19 +148,29 @@ def main() -> None:
         ("softrl MaxCausalEntIRL (L-BFGS)", t_softrl, fit_softrl, irl.n_evals_,
          irl.reward_[:, 0], irl.policy_),
     ]  # fmt: skip
-    print()
-    print("| learner | time / gradient step | fit: steps, wall | EVD (greedy) | demo log-lik |")
-    print("|---|---|---|---|---|")
+    lines = ["| learner | time / gradient step | fit: steps, wall | EVD (greedy) | demo log-lik |",
+             "|---|---|---|---|---|"]
     for name, step, fit, n_steps, reward, policy in rows:
         evd = expected_value_difference(mdp, learned_reward=reward)
         loglik = demo_log_likelihood(policy, demos)
-        print(f"| {name} | {step * 1e3:.1f} ms | {n_steps}, {fit:.1f} s | {evd:.4f} | "
-              f"{loglik:.2f} |")  # fmt: skip
-    print(f"| expert (true soft policy) | | | "
-          f"{expected_value_difference(mdp, learned_reward=mdp.reward):.4f} | "
-          f"{demo_log_likelihood(expert, demos):.2f} |")  # fmt: skip
+        lines.append(f"| {name} | {step * 1e3:.1f} ms | {n_steps}, {fit:.1f} s | {evd:.4f} | "
+                     f"{loglik:.2f} |")  # fmt: skip
+    lines.append(f"| expert (true soft policy) | | | "
+                 f"{expected_value_difference(mdp, learned_reward=mdp.reward):.4f} | "
+                 f"{demo_log_likelihood(expert, demos):.2f} |")  # fmt: skip
+    speedup = t_imitation / t_softrl
     print()
-    print(f"speed-up per gradient step: {t_imitation / t_softrl:.1f}x")
+    print("\n".join(lines))
+    print()
+    print(f"speed-up per gradient step: {speedup:.1f}x")
+    from summary import write_summary  # bench/summary.py
+
+    load = os.getloadavg()
+    md = (f"{args.n}x{args.n} grid, S={S}, A={A}, H={args.horizon}, slip={args.slip}, "
+          f"{args.demos} demos; load average {load[0]:.2f}\n\n" + "\n".join(lines)
+          + f"\n\nspeed-up per gradient step: **{speedup:.1f}x**")
+    write_summary("irl", md, {"n": args.n, "t_imitation_s": t_imitation,
+                              "t_softrl_s": t_softrl, "speedup": speedup, "loadavg": load})
 
 
 if __name__ == "__main__":

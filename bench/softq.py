@@ -14,12 +14,14 @@ Stable-Baselines3 lives in its own venv (never in .venv):
     bench/.venv-sb3/bin/python bench/softq.py speed              # env steps/s, ratio
     bench/.venv-sb3/bin/python bench/softq.py learn --seeds 0 1 2 3 4
     bench/.venv-sb3/bin/python bench/softq.py plot               # bench/softq_learning_curve.png
+    bench/.venv-sb3/bin/python bench/softq.py --quick    # smoke run: speed, 1 round, seconds
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -29,6 +31,7 @@ import torch
 
 from softrl.agents import SoftQ
 from softrl.training import evaluate_policy
+from summary import table, write_summary  # bench/summary.py
 
 ENV = "CartPole-v1"
 RESULTS = Path(__file__).parent / "softq_runs"
@@ -79,7 +82,7 @@ def speed(args: argparse.Namespace) -> None:
     torch.set_num_threads(1)
     agents = {"softrl SoftQ": make_softrl(0, args.temperature), "SB3 DQN": make_sb3(0)}
     for agent in agents.values():  # warm-up past learning_starts
-        agent.learn(2000)
+        agent.learn(args.warmup)
     rates: dict[str, list[float]] = {k: [] for k in agents}
     cpu_rates: dict[str, list[float]] = {k: [] for k in agents}
     for _ in range(args.rounds):
@@ -91,19 +94,36 @@ def speed(args: argparse.Namespace) -> None:
                 agent.learn(args.chunk)
             rates[name].append(args.chunk / (time.perf_counter() - start))
             cpu_rates[name].append(args.chunk / (time.process_time() - cpu))
-    report(rates, cpu_rates, "softrl SoftQ", "SB3 DQN")
+    report(rates, cpu_rates, "softrl SoftQ", "SB3 DQN", "softq-speed",
+           f"CartPole-v1, chunks of {args.chunk} env steps x {args.rounds} rounds after "
+           f"{args.warmup} warm-up steps, one torch thread")
 
 
 def report(rates: dict[str, list[float]], cpu_rates: dict[str, list[float]], ours: str,
-           peer: str) -> None:
+           peer: str, summary_name: str | None = None, setting: str = "") -> None:
     """Median env steps per wall-clock second and per CPU second (one torch thread: the
-    latter is what the process itself used, so it holds up on a busy machine)."""
-    for label, table in (("env steps/s", rates), ("env steps per CPU s", cpu_rates)):
-        for name, values in table.items():
+    latter is what the process itself used, so it holds up on a busy machine); with
+    ``summary_name``, also the summary table of bench/summary.py."""
+    rows, ratios = [], {}
+    for label, values_by_name in (("env steps/s", rates), ("env steps per CPU s", cpu_rates)):
+        for name, values in values_by_name.items():
             print(f"{name:>14}: median {statistics.median(values):7.0f} {label}  "
                   f"(runs {', '.join(f'{v:.0f}' for v in values)})")
-        ratio = statistics.median(table[ours]) / statistics.median(table[peer])
+        ratio = statistics.median(values_by_name[ours]) / statistics.median(values_by_name[peer])
         print(f"ratio softrl / SB3 ({label}): {ratio:.2f}")
+        ratios[label] = ratio
+    if summary_name is None:
+        return
+    load = os.getloadavg()
+    for name in rates:
+        rows.append([name, f"{statistics.median(rates[name]):.0f}",
+                     f"{statistics.median(cpu_rates[name]):.0f}"])
+    rows.append([f"ratio {ours} / {peer}", f"{ratios['env steps/s']:.2f}x",
+                 f"{ratios['env steps per CPU s']:.2f}x"])
+    md = (f"{setting}; load average {load[0]:.2f}\n\n"
+          + table(["agent", "env steps/s (median)", "env steps per CPU s (median)"], rows))
+    write_summary(summary_name, md, {"rates": rates, "cpu_rates": cpu_rates,
+                                     "ratios": ratios, "loadavg": load, "setting": setting})
 
 
 def learn(args: argparse.Namespace) -> None:
@@ -175,10 +195,13 @@ def plot(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="cmd", required=True)
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: speed with 1100 warm-up steps and one 512-step round")
+    sub = parser.add_subparsers(dest="cmd")
     p = sub.add_parser("speed")
     p.add_argument("--chunk", type=int, default=2048)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=2000, help="steps before timing")
     p.add_argument("--temperature", type=_temperature, default=0.01)
     p = sub.add_parser("learn")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
@@ -195,6 +218,10 @@ def main() -> None:
     p = sub.add_parser("plot")
     p.add_argument("--env", default=ENV, choices=sorted(THRESHOLD))
     args = parser.parse_args()
+    if args.quick:
+        args = parser.parse_args(["speed", "--chunk", "512", "--rounds", "1", "--warmup", "1100"])
+    elif args.cmd is None:
+        parser.error("a command is required: speed, learn or plot (or --quick)")
     {"speed": speed, "learn": learn, "plot": plot}[args.cmd](args)
 
 
