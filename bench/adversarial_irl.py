@@ -6,6 +6,7 @@
     python bench/adversarial_irl.py run --env Pendulum-v1 --algorithm airl --seeds 0 1 \\
         --steps 20000 --transfer-steps 15000
     python bench/adversarial_irl.py table                                   # summary
+    python bench/adversarial_irl.py --quick   # smoke run: each algorithm 600 steps, Pendulum
 
 Each run writes bench/adversarial_irl_runs/ENV-ALGORITHM-sSEED.json (returns, wall-clock,
 transfer). The demonstrations come from scripted experts (an energy-pumping swing-up + PD
@@ -161,11 +162,45 @@ def cmd_run(args: argparse.Namespace) -> None:
         print(json.dumps({k: v for k, v in result.items() if k != "curve"}), flush=True)
 
 
+def cmd_quick(args: argparse.Namespace) -> None:
+    """Smoke run: AIRL, GAIL and GCL on Pendulum-v1 for 600 env steps each (200 warm-up,
+    discriminator every 200 steps) from 2 in-memory scripted demos, in a temporary folder;
+    nothing is written but the summary."""
+    import os
+    import tempfile
+
+    from softrl.irl.deep import AIRL, GAIL, GCL
+    from summary import table, write_summary  # bench/summary.py
+
+    torch.set_num_threads(1)
+    env_id, steps = "Pendulum-v1", 600
+    demos = scripted_demos(env_id, 2)
+    settings = {**INNER[env_id], "learning_starts": 200, "disc_every": 200, "disc_recent": 400}
+    rows, data = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, factory in (("airl", AIRL), ("gail", GAIL), ("gcl", GCL)):
+            t0 = time.perf_counter()
+            learner = factory(env_id, run_dir=Path(tmp) / name, demonstrations=demos, seed=0,
+                              torch_threads=1, checkpoint_every=0, log_every=10**9,
+                              tensorboard=False, **settings)
+            learner.learn(steps)
+            ret = learner.evaluate(2)["mean_return"]
+            wall = time.perf_counter() - t0
+            rows.append([name, steps, f"{ret:.1f}", f"{wall:.1f}", f"{steps / wall:.0f}"])
+            data[name] = {"return": ret, "wall_s": wall}
+            print(name, data[name], flush=True)
+    md = (f"{env_id}, {steps} env steps each, 2 scripted demos (return "
+          f"{demos.episode_returns().mean():.0f}); load average {os.getloadavg()[0]:.2f}\n\n"
+          + table(["algorithm", "env steps", "return (2 episodes)", "wall s", "env steps/s"],
+                  rows))
+    write_summary("adversarial_irl-quick", md, data)
+    print(md)
+
+
 def cmd_table(args: argparse.Namespace) -> None:
     rows = sorted(RUNS.glob("*-s*.json"))
-    print("| env | algorithm | seed | steps | return | normalized | wall s (under load) | "
-          "transfer return (normalized) |")
-    print("|---|---|---|---|---|---|---|---|")
+    lines = ["| env | algorithm | seed | steps | return | normalized | wall s (under load) | "
+             "transfer return (normalized) |", "|---|---|---|---|---|---|---|---|"]
     for p in rows:
         r = json.loads(p.read_text())
         t = r.get("transfer")
@@ -173,15 +208,21 @@ def cmd_table(args: argparse.Namespace) -> None:
         extra = {k: v for k, v in r["settings"].items()
                  if str(INNER[r["env"]].get(k)) != v}
         name = r["algorithm"] + (f" {extra}" if extra else "")
-        print(f"| {r['env']} | {name} | {r['seed']} | {r['steps']} | "
-              f"{r['return']:.1f} | {r['normalized']:.2f} | {r['wall_s_under_load']:.0f} | "
-              f"{tr} |")
+        lines.append(f"| {r['env']} | {name} | {r['seed']} | {r['steps']} | "
+                     f"{r['return']:.1f} | {r['normalized']:.2f} | "
+                     f"{r['wall_s_under_load']:.0f} | {tr} |")
+    print("\n".join(lines))
+    from summary import write_summary  # bench/summary.py
+
+    write_summary("adversarial_irl", "\n".join(lines), {"runs": len(rows)})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="cmd", required=True)
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: AIRL, GAIL, GCL for 600 steps each on Pendulum-v1")
+    sub = parser.add_subparsers(dest="cmd")
     e = sub.add_parser("expert")
     e.add_argument("--env", default="Pendulum-v1")
     e.add_argument("--episodes", type=int, default=10)
@@ -195,7 +236,12 @@ def main() -> None:
     r.add_argument("--hp", nargs="*", default=[], help="KEY=JSON overrides of the settings")
     sub.add_parser("table")
     args = parser.parse_args()
-    {"expert": cmd_expert, "run": cmd_run, "table": cmd_table}[args.cmd](args)
+    if args.quick:
+        cmd_quick(args)
+    elif args.cmd is None:
+        parser.error("a command is required: expert, run or table (or --quick)")
+    else:
+        {"expert": cmd_expert, "run": cmd_run, "table": cmd_table}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,14 @@ the loop of its Evaluator without the bookkeeping; softrl: all repetitions vecto
     bench/.venv-bandits/bin/pip install -e .
     bench/.venv-bandits/bin/python bench/bandits.py            # about 10 minutes on 2 cores
     bench/.venv-bandits/bin/python bench/bandits.py --softrl-reps 1000 --algorithms klucb
+    bench/.venv-bandits/bin/python bench/bandits.py --quick    # horizon 1000, 5 reps: seconds
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 
 import numpy as np
@@ -62,7 +64,11 @@ def main() -> None:
                         help="softrl's repetitions (default: --reps); more shrink its error bar")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--algorithms", default="ucb1,klucb,thompson")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: horizon 1000, 5 repetitions")
     args = parser.parse_args()
+    if args.quick:
+        args.horizon, args.reps = 1000, 5
     means = np.linspace(0.05, 0.95, args.arms)
     bandit = BernoulliBandit(means)
     bound = lai_robbins_constant(bandit) * math.log(args.horizon)
@@ -70,6 +76,7 @@ def main() -> None:
           f"{args.reps} repetitions; Lai-Robbins C ln T = {bound:.1f}")
     print(f"{'algorithm':<10}{'softrl regret':>18}{'SMPyBandits':>18}{'diff':>8}"
           f"{'softrl s/rep':>14}{'SMPy s/rep':>12}{'speed-up':>10}")
+    rows, data = [], {}
     for name in args.algorithms.split(","):
         ours = run(bandit, name, args.horizon, runs=args.softrl_reps or args.reps, seed=args.seed)
         theirs, seconds = smpybandits_run(PAIRS[name], means, args.horizon, args.reps, args.seed)
@@ -79,6 +86,18 @@ def main() -> None:
         print(f"{name:<10}{a.mean():>10.1f} +- {se_a:<5.1f}{b.mean():>10.1f} +- {se_b:<5.1f}"
               f"{100 * (a.mean() / b.mean() - 1):>+7.1f}%{ours_rep:>14.4f}{theirs_rep:>12.3f}"
               f"{theirs_rep / ours_rep:>9.0f}x", flush=True)
+        rows.append([name, f"{a.mean():.1f} +- {se_a:.1f}", f"{b.mean():.1f} +- {se_b:.1f}",
+                     f"{ours_rep:.4f}", f"{theirs_rep:.3f}", f"{theirs_rep / ours_rep:.0f}x"])
+        data[name] = {"softrl_regret": a.mean(), "smpybandits_regret": b.mean(),
+                      "softrl_s_per_rep": ours_rep, "smpybandits_s_per_rep": theirs_rep}
+    from summary import table, write_summary  # bench/summary.py
+
+    md = (f"{args.arms} Bernoulli arms, horizon {args.horizon}, {args.reps} repetitions "
+          f"(softrl {args.softrl_reps or args.reps}); Lai-Robbins C ln T = {bound:.1f}; "
+          f"load average {os.getloadavg()[0]:.2f}\n\n"
+          + table(["algorithm", "softrl regret", "SMPyBandits regret", "softrl s/rep",
+                   "SMPyBandits s/rep", "speed-up"], rows))
+    write_summary("bandits", md, data)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ env step of the first episode that reaches the goal, and the goal episodes over 
     .venv/bin/python bench/exploration.py deep_sea --sizes 4 6 8 10 12 --seeds 0 1 2
     .venv/bin/python bench/exploration.py mountaincar --seeds 0
     .venv/bin/python bench/exploration.py report      # table + bench/exploration_deep_sea.png
+    .venv/bin/python bench/exploration.py --quick     # smoke run: deep_sea N=4, 1500 steps MC
 
 Results go to bench/exploration_runs/*.json, one line per finished run (so a cut run keeps the
 runs it finished).
@@ -149,23 +150,63 @@ def _read(name: str) -> list[dict[str, Any]]:
     return list(unique.values())
 
 
-def report() -> None:
-    rows = _read("deep_sea")
-    print("| agent | N | seed | solved at episode | 2^N + 100 | episodes run (cap) |")
-    print("|---|---|---|---|---|---|")
+def deep_sea_table(rows: list[dict[str, Any]]) -> list[str]:
+    """The markdown table of deep_sea runs and one score line per agent."""
+    lines = ["| agent | N | seed | solved at episode | 2^N + 100 | episodes run (cap) |",
+             "|---|---|---|---|---|---|"]
     for r in sorted(rows, key=lambda r: (r["agent"], r["size"], r["seed"])):
-        print(f"| {r['agent']} | {r['size']} | {r['seed']} | {r['solved_at'] or 'not solved'}"
-              f" | {r['bsuite_cap']} | {r['episodes']} ({r['cap']}) |")
+        lines.append(f"| {r['agent']} | {r['size']} | {r['seed']} | "
+                     f"{r['solved_at'] or 'not solved'} | {r['bsuite_cap']} | "
+                     f"{r['episodes']} ({r['cap']}) |")
+    lines.append("")
     for agent in ("bootstrapped", "plain"):
         mine = [r for r in rows if r["agent"] == agent]
         if mine:
             score = np.mean([deep_sea_score({r["size"]: r["solved_at"]}) for r in mine])
-            print(f"{agent}: bsuite deep_sea score over the runs here = {score:.2f} "
-                  f"({len(mine)} runs, sizes {sorted({r['size'] for r in mine})})")
+            lines.append(f"- {agent}: bsuite deep_sea score over the runs here = {score:.2f} "
+                         f"({len(mine)} runs, sizes {sorted({r['size'] for r in mine})})")
+    return lines
+
+
+def mountaincar_table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["| agent | seed | env steps | first goal at step | goal episodes | eval return |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {r['agent']} | {r['seed']} | {r['steps']} | {r['first_goal_step']} | "
+              f"{r['goal_episodes']} | {r['eval_mean_return']:.1f} |" for r in rows]
+    return lines
+
+
+def report() -> None:
+    from summary import write_summary  # bench/summary.py
+
+    rows = _read("deep_sea")
+    lines = deep_sea_table(rows)
+    print("\n".join(lines))
     if rows:
         _plot(rows)
-    for r in _read("mountaincar"):
+    mc = _read("mountaincar")
+    for r in mc:
         print(r)
+    md = "\n".join(["deep_sea", "", *lines, "", "MountainCar-v0", "", *mountaincar_table(mc)])
+    write_summary("exploration", md, {"deep_sea_runs": len(rows), "mountaincar_runs": len(mc)})
+
+
+def quick() -> None:
+    """Smoke run: deep_sea N = 4 (seed 0, at most 30 episodes) with both agents, and 1500 steps
+    of MountainCar-v0 with both (1000 warm-up); nothing is written but the summary."""
+    import os
+
+    from summary import write_summary  # bench/summary.py
+
+    t0 = time.perf_counter()
+    ds = [deep_sea_run(agent, 4, 0, 30) for agent in ("bootstrapped", "plain")]
+    mc = [mountaincar_run(agent, 0, 1500) for agent in ("pseudo_counts", "plain")]
+    md = "\n".join([f"load average {os.getloadavg()[0]:.2f}, "
+                    f"{time.perf_counter() - t0:.0f} s", "", "deep_sea (N = 4, at most 30 "
+                    "episodes)", "", *deep_sea_table(ds), "", "MountainCar-v0 (1500 steps)",
+                    "", *mountaincar_table(mc)])
+    write_summary("exploration-quick", md, {"deep_sea": ds, "mountaincar": mc})
+    print(md)
 
 
 def _plot(rows: list[dict[str, Any]]) -> None:
@@ -192,7 +233,9 @@ def _plot(rows: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="cmd", required=True)
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: deep_sea N=4 and 1500 MountainCar steps, both agents")
+    sub = parser.add_subparsers(dest="cmd")
     ds = sub.add_parser("deep_sea")
     ds.add_argument("--sizes", type=int, nargs="+", default=[4, 6, 8, 10, 12, 14, 17, 20])
     ds.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -205,7 +248,11 @@ def main() -> None:
     sub.add_parser("report")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    if args.cmd == "deep_sea":
+    if args.quick:
+        quick()
+    elif args.cmd is None:
+        parser.error("a command is required: deep_sea, mountaincar or report (or --quick)")
+    elif args.cmd == "deep_sea":
         for size in args.sizes:
             for seed in args.seeds:
                 for agent in args.agents:

@@ -19,6 +19,7 @@ final returns per variant and writes ``bench/lfd_TASK.png``.
     python bench/lfd.py run lunar --variant dqfd --seeds 0 --steps 100000
     python bench/lfd.py run mountaincar --variant sacfd --seeds 0 1 --steps 50000
     python bench/lfd.py report lunar
+    python bench/lfd.py --quick    # smoke run: each MountainCar variant for 1200 steps
 """
 
 from __future__ import annotations
@@ -63,9 +64,9 @@ def mountaincar_expert(obs: np.ndarray) -> np.ndarray:
     return np.array([1.0 if obs[1] >= 0 else -1.0], np.float32)
 
 
-def demos_for(task: str) -> Demonstrations:
-    """The task's expert demonstrations (recorded once, cached in bench/lfd_runs)."""
-    path = RUNS / f"{task}-demos.npz"
+def demos_for(task: str, cache: Path = RUNS) -> Demonstrations:
+    """The task's expert demonstrations (recorded once, cached in ``cache``)."""
+    path = cache / f"{task}-demos.npz"
     if path.exists():
         return load_demos(path)
     env = gym.make(TASKS[task]["env"])
@@ -81,7 +82,7 @@ def demos_for(task: str) -> Demonstrations:
         demos = concatenate(parts)
     else:
         demos = record_demos(mountaincar_expert, 5, env=env, seed=1000)
-    RUNS.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
     save_demos(demos, path)
     return demos
 
@@ -133,14 +134,16 @@ def build(task: str, variant: str, seed: int, demos: Demonstrations) -> Agent:
     raise ValueError(f"unknown variant {variant!r} for {task}")
 
 
-def run(task: str, variant: str, seed: int, steps: int, every: int, episodes: int) -> dict:
+def run(task: str, variant: str, seed: int, steps: int, every: int, episodes: int,
+        runs: Path = RUNS) -> dict:
+    """One run; its record goes to ``runs``/TASK-VARIANT-sSEED.json."""
     torch.set_num_threads(1)
-    demos = demos_for(task)
+    demos = demos_for(task, runs)
     print(f"{task} {variant} seed {seed}: {len(demos)} demo transitions, "
           f"demo return {demos.episode_returns().mean():.1f}", flush=True)
     t0 = time.perf_counter()
-    path = RUNS / f"{task}-{variant}-s{seed}.json"
-    RUNS.mkdir(parents=True, exist_ok=True)
+    path = runs / f"{task}-{variant}-s{seed}.json"
+    runs.mkdir(parents=True, exist_ok=True)
 
     def write(points: list, complete: bool = False, **extra: Any) -> dict:
         out = {"task": task, "variant": variant, "seed": seed, "steps": steps,
@@ -167,6 +170,31 @@ def run(task: str, variant: str, seed: int, steps: int, every: int, episodes: in
     return write(curve.points, complete=True, **extra)
 
 
+def quick() -> None:
+    """Smoke run: each MountainCarContinuous variant for 1200 env steps (1000 of warm-up;
+    evaluation at 600 and 1200, 1 episode) from 5 expert episodes; the demos and run records
+    go to a temporary folder, only the summary stays."""
+    import os
+    import tempfile
+
+    from summary import table, write_summary  # bench/summary.py
+
+    rows, data = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for variant in ("sacfd", "replay", "pretrain", "scratch"):
+            out = run("mountaincar", variant, 0, 1200, 600, 1, runs=Path(tmp))
+            ret = out["curve"][-1][1]
+            rows.append([variant, out["curve"][-1][0], f"{ret:.1f}",
+                         f"{out['wall_s_under_load']:.1f}"])
+            data[variant] = {"return": ret, "wall_s": out["wall_s_under_load"]}
+    md = (f"MountainCarContinuous-v0, 1200 env steps per variant (1000 warm-up), 1 evaluation "
+          f"episode; load "
+          f"average {os.getloadavg()[0]:.2f}\n\n"
+          + table(["variant", "env steps", "last return", "wall s"], rows))
+    write_summary("lfd-quick", md, data)
+    print(md)
+
+
 def report(task: str) -> None:
     threshold = TASKS[task]["threshold"]
     runs: dict[str, list[dict]] = {}
@@ -175,8 +203,8 @@ def report(task: str) -> None:
         runs.setdefault(data["variant"], []).append(data)
     levels = [threshold] + ([TASKS[task]["flag"]] if "flag" in TASKS[task] else [])
     heads = " | ".join(f"steps to {lv:g} (each seed)" for lv in levels)
-    print(f"| {task} variant | seeds | {heads} | final return (median) | best (median) |")
-    print("|---" * (4 + len(levels)) + "|")
+    lines = [f"| {task} variant | seeds | {heads} | final return (median) | best (median) |",
+             "|---" * (4 + len(levels)) + "|"]
     for variant, rs in sorted(runs.items()):
         cols = []
         for level in levels:
@@ -188,9 +216,14 @@ def report(task: str) -> None:
         finals = [r["curve"][-1][1] for r in rs]
         last = sorted({r["curve"][-1][0] for r in rs})
         bests = [max(v for _, v in r["curve"]) for r in rs]
-        print(f"| {variant} | {len(rs)} (to {', '.join(map(str, last))} steps) | "
-              f"{' | '.join(cols)} | {statistics.median(finals):.1f} | "
-              f"{statistics.median(bests):.1f} |")
+        lines.append(f"| {variant} | {len(rs)} (to {', '.join(map(str, last))} steps) | "
+                     f"{' | '.join(cols)} | {statistics.median(finals):.1f} | "
+                     f"{statistics.median(bests):.1f} |")
+    print("\n".join(lines))
+    from summary import write_summary  # bench/summary.py
+
+    write_summary(f"lfd-{task}", f"{TASKS[task]['env']}\n\n" + "\n".join(lines),
+                  {"variants": sorted(runs)})
     from softrl.plot._mpl import pyplot
 
     fig, ax = pyplot().subplots(figsize=(7, 4.5))
@@ -211,7 +244,9 @@ def report(task: str) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="cmd", required=True)
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: each MountainCar variant for 1200 steps")
+    sub = p.add_subparsers(dest="cmd")
     r = sub.add_parser("run")
     r.add_argument("task", choices=sorted(TASKS))
     r.add_argument("--variant", required=True)
@@ -222,7 +257,11 @@ def main() -> None:
     rep = sub.add_parser("report")
     rep.add_argument("task", choices=sorted(TASKS))
     args = p.parse_args()
-    if args.cmd == "run":
+    if args.quick:
+        quick()
+    elif args.cmd is None:
+        p.error("a command is required: run or report (or --quick)")
+    elif args.cmd == "run":
         for seed in args.seeds:
             run(args.task, args.variant, seed, args.steps, args.eval_every, args.eval_episodes)
     else:

@@ -5,6 +5,7 @@ MAML and PEARL on 2-D point navigation. Results go to bench/meta_runs/*.json.
     .venv/bin/python bench/meta.py baselines                   # softrl.bandits UCB1, Thompson
     .venv/bin/python bench/meta.py point --algo pearl --seed 0 # also maml, oracle
     .venv/bin/python bench/meta.py report                      # the tables of RESULTS.md
+    .venv/bin/python bench/meta.py --quick     # smoke run: each learner for a few iterations
 
 Reference figures (Duan et al. 2016, Table 1, n=10, k=5): random 5.0, Gittins 6.6, UCB1 6.7,
 Thompson 5.7, RL^2 6.7.
@@ -134,6 +135,50 @@ def cmd_point(args: argparse.Namespace) -> None:
             "curve": curve, "wall_s_under_load": time.perf_counter() - t0})
 
 
+def cmd_quick(args: argparse.Namespace) -> None:
+    """Smoke run: RL^2 for 6,400 env steps (bandits n=10, k=5), the bandit baselines on 2,000
+    tasks, PEARL and MAML for 2 iterations on point-dense with small batches; nothing is
+    written but the summary."""
+    import os
+
+    import softrl.training  # noqa: F401  (registers the envs)
+    from softrl.envs.meta_tasks import trial_spec
+    from softrl.meta import MAML, PEARL, RL2
+    from summary import table, write_summary  # bench/summary.py
+
+    torch.set_num_threads(1)
+    rows = []
+    t0 = time.perf_counter()
+    agent = RL2(trial_spec("bandit-k5-n10"), seed=0, tensorboard=False, log_every=10**9,
+                checkpoint_every=0, **RL2_HP)
+    agent.learn(6400)
+    ret = agent.evaluate(100, deterministic=False, seed=10**6)["mean_return"]
+    rows.append(["RL^2, bandits n=10 k=5", f"{agent.num_steps} env steps",
+                 f"{ret:.2f} (100 trials)", f"{time.perf_counter() - t0:.1f}"])
+    t0 = time.perf_counter()
+    base = bandit_baselines(10, tasks=2000)
+    rows.append(["UCB1 / Thompson, same bandits", "2000 tasks",
+                 f"{base['ucb1']:.2f} / {base['thompson']:.2f}",
+                 f"{time.perf_counter() - t0:.1f}"])
+    for name, klass, hp in (
+            ("PEARL", PEARL, {**POINT_HP["pearl"], "meta_batch": 2, "grad_steps": 5,
+                              "n_train_tasks": 8, "tasks_per_iteration": 2}),
+            ("MAML", MAML, {**POINT_HP["maml"], "meta_batch": 2, "episodes_per_task": 2})):
+        t0 = time.perf_counter()
+        learner = klass("point-dense", seed=0, **hp)
+        learner.fit(2)
+        test = learner.meta_test(n_episodes=1, seed=123)
+        rows.append([f"{name}, point-dense", f"{learner.iteration} iterations, "
+                     f"{learner.num_steps} env steps",
+                     " / ".join(f"{x:.1f}" for x in test["mean_returns"]),
+                     f"{time.perf_counter() - t0:.1f}"])
+    md = (f"one torch thread; load average {os.getloadavg()[0]:.2f}\n\n"
+          + table(["learner", "budget", "return (meta-test: per adaptation episode)",
+                   "wall s"], rows))
+    write_summary("meta-quick", md, {"rows": rows})
+    print(md)
+
+
 def cmd_report(args: argparse.Namespace) -> None:
     for tasks in ("point-dense", "point-sparse"):
         print(f"goal-seeking optimum on {tasks}'s 20 held-out goals (seed 0): "
@@ -156,7 +201,9 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: RL^2, baselines, PEARL, MAML with tiny budgets")
+    sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("rl2")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=1_200_000)
@@ -182,7 +229,12 @@ def main() -> None:
     p.set_defaults(func=cmd_point)
     sub.add_parser("report").set_defaults(func=cmd_report)
     args = parser.parse_args()
-    args.func(args)
+    if args.quick:
+        cmd_quick(args)
+    elif args.command is None:
+        parser.error("a command is required: rl2, baselines, point or report (or --quick)")
+    else:
+        args.func(args)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ entropy weight 0.01, value coefficient 0.5, gradient-norm clip 0.5).
     bench/.venv-sb3/bin/python bench/pg.py speed        # see bench/softq.py for the venv
     bench/.venv-sb3/bin/python bench/pg.py learn --seeds 0 1 2 3 4  # CartPole-v1, 100k steps
     bench/.venv-sb3/bin/python bench/pg.py plot   # bench/pg_learning_curve.png
+    bench/.venv-sb3/bin/python bench/pg.py --quick  # smoke run: speed, one round, seconds
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def speed(args: argparse.Namespace) -> None:
     torch.set_num_threads(1)
     agents = {"softrl EntropyPG": make_softrl(0), "SB3 A2C": make_sb3(0)}
     for agent in agents.values():  # warm-up
-        agent.learn(4096)
+        agent.learn(args.warmup)
     rates: dict[str, list[float]] = {k: [] for k in agents}
     cpu_rates: dict[str, list[float]] = {k: [] for k in agents}
     for _ in range(args.rounds):
@@ -63,7 +64,9 @@ def speed(args: argparse.Namespace) -> None:
                 agent.learn(args.chunk)
             rates[name].append(args.chunk / (time.perf_counter() - start))
             cpu_rates[name].append(args.chunk / (time.process_time() - cpu))
-    report(rates, cpu_rates, "softrl EntropyPG", "SB3 A2C")
+    report(rates, cpu_rates, "softrl EntropyPG", "SB3 A2C", "pg-speed",
+           f"CartPole-v1, 8 envs x 16 steps per update, chunks of {args.chunk} env steps x "
+           f"{args.rounds} rounds after {args.warmup} warm-up steps, one torch thread")
 
 
 # Learning settings for CartPole-v1: rl-zoo's PPO rollouts and epochs (8 envs x 32 steps,
@@ -155,10 +158,13 @@ def plot(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="cmd", required=True)
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: speed with 512 warm-up steps and one 4096-step round")
+    sub = parser.add_subparsers(dest="cmd")
     p = sub.add_parser("speed")
     p.add_argument("--chunk", type=int, default=20_480)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=4096, help="steps before timing")
     p = sub.add_parser("learn")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--steps", type=int, default=100_000)
@@ -166,6 +172,10 @@ def main() -> None:
     p.add_argument("--agents", nargs="+", default=["softrl", "sb3"], choices=["softrl", "sb3"])
     sub.add_parser("plot")
     args = parser.parse_args()
+    if args.quick:
+        args = parser.parse_args(["speed", "--chunk", "4096", "--rounds", "1", "--warmup", "512"])
+    elif args.cmd is None:
+        parser.error("a command is required: speed, learn or plot (or --quick)")
     {"speed": speed, "learn": learn, "plot": plot}[args.cmd](args)
 
 

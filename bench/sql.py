@@ -9,6 +9,7 @@ One JSON file per (agent, seed) goes to bench/sql_runs/; --report aggregates the
     python bench/sql.py --agent SAC_hard --seeds 0 1 2 3 4 --steps 10000  # T = 1e-3, fixed
     python bench/sql.py --report
     python bench/sql.py --speed   # CPU ms per env step of SQL and SAC (process time)
+    python bench/sql.py --quick   # smoke run: --speed at 300 steps, one 1000-step SQL run
 
 Steps/s is the whole learn() call (acting, replay, updates) divided into the env steps; on a
 shared machine it is measured under load.
@@ -54,9 +55,9 @@ def run(agent: str, seed: int, steps: int) -> dict:
     return record
 
 
-def speed(steps: int = 1000) -> dict[str, float]:
+def speed(steps: int = 1000, warmup: int = 200) -> dict[str, float]:
     """CPU milliseconds per env step (process time, so less disturbed by other processes than
-    wall time) of SQL and SAC on MultiGoal, after 200 warm-up steps, one torch thread."""
+    wall time) of SQL and SAC on MultiGoal, after ``warmup`` steps, one torch thread."""
     from multigoal_energy_policy import SAC_KW, SQL_KW
 
     from softrl.agents import SAC
@@ -66,7 +67,7 @@ def speed(steps: int = 1000) -> dict[str, float]:
     out = {}
     for name, cls, kw in (("SQL", SQL, SQL_KW), ("SAC", SAC, SAC_KW)):
         agent = cls("softrl/MultiGoal-v0", seed=0, torch_threads=1, log_every=10**9, **kw)
-        agent.learn(200)
+        agent.learn(warmup)
         t0 = time.process_time()
         agent.learn(steps)
         out[f"{name}_cpu_ms_per_step"] = 1000 * (time.process_time() - t0) / steps
@@ -91,6 +92,32 @@ def report() -> str:
     return "\n".join(lines)
 
 
+def quick() -> None:
+    """Smoke run: CPU ms per step at 300 steps, and the goal histogram of one 1000-step SQL run
+    (small networks, nothing written but the summary)."""
+    import os
+
+    from summary import table, write_summary  # bench/summary.py
+
+    torch.set_num_threads(1)
+    ms = speed(300, warmup=200)
+    t0 = time.perf_counter()
+    model = train("SQL", 1000, 0, quick=True)
+    seconds = time.perf_counter() - t0
+    goals, _, returns = rollouts(lambda o: model.act(o, deterministic=False), 20, seed=10_000)
+    hist = goal_histogram(goals).tolist()
+    md = (f"MultiGoal-v0, one torch thread; load average {os.getloadavg()[0]:.2f}\n\n"
+          + table(["measure", "value"], [
+              ["SQL CPU ms per env step (300 steps)", f"{ms['SQL_cpu_ms_per_step']:.2f}"],
+              ["SAC CPU ms per env step (300 steps)", f"{ms['SAC_cpu_ms_per_step']:.2f}"],
+              ["SQL 1000-step run (small nets): wall s", f"{seconds:.1f}"],
+              ["its goals (5,0) (-5,0) (0,5) (0,-5) none, 20 episodes", str(hist)],
+              ["its mean return", f"{float(returns.mean()):.1f}"]]))
+    write_summary("sql-quick", md, {**ms, "sql_1000_wall_s": seconds, "goal_histogram": hist,
+                                    "mean_return": float(returns.mean())})
+    print(md)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--agent", choices=["SQL", "SAC", "SAC_hard"], default="SQL")
@@ -98,10 +125,22 @@ if __name__ == "__main__":
     parser.add_argument("--steps", type=int, default=10_000)
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--speed", action="store_true", help="CPU ms per env step, SQL and SAC")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: speed at 300 steps and one short SQL run")
     args = parser.parse_args()
+    if args.quick:
+        quick()
+        sys.exit(0)
+    from summary import write_summary  # bench/summary.py
+
+    head = ""
     if args.speed:
-        print(json.dumps(speed()))
+        ms = speed()
+        print(json.dumps(ms))
+        head = ("CPU ms per env step (1000 steps, process time): "
+                + ", ".join(f"{k.split('_')[0]} {v:.2f}" for k, v in ms.items()) + "\n\n")
     elif not args.report:
         for s in args.seeds:
             print(json.dumps(run(args.agent, s, args.steps)), flush=True)
     print(report())
+    write_summary("sql", head + report(), {"runs": len(list(RUNS.glob("*.json")))})
