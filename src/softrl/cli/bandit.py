@@ -22,21 +22,13 @@ from softrl.bandits import (
     make_algorithm,
     run,
 )
+from softrl.cli.errors import USER_ERRORS, ArgumentParser, UsageError, report
 
 PROG = "softrl bandit"
 
 
-class _UsageError(Exception):
-    """A command-line mistake (argparse's own), reported on one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # noqa: D102 - argparse hook: one line instead of usage
-        raise _UsageError(message)
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=PROG, description=(
+    p = ArgumentParser(prog=PROG, description=(
         "Play bandit algorithms on one instance over many independent runs; write the regret "
         "curves (mean and a quantile band, with the Lai-Robbins bound C ln t) as a PNG and "
         "print the final regret."))
@@ -98,12 +90,10 @@ def main(argv: list[str] | None = None) -> int:
                  f"{args.runs} runs")
         path = plot_regret(results, args.out, labels=names, lai_robbins=C, log_x=args.log_x,
                            title=title)
-    except _UsageError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as err:
-        print(f"{PROG}: error: {err}".replace("\n", " "), file=sys.stderr)
-        return 2
+    except UsageError as err:
+        return report(PROG, err)
+    except USER_ERRORS as err:
+        return report(PROG, err, one_line=True)
     bound = C * math.log(args.horizon)
     print(f"final regret at t = {args.horizon} over {args.runs} runs "
           f"(Lai-Robbins C ln T = {bound:.1f}):")

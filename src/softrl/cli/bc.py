@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
 import tyro
 
-from softrl.demos import DemonstrationError, load_demos
-from softrl.training.checkpoint import CheckpointError
+from softrl.cli.errors import USER_ERRORS, report
+from softrl.demos import load_demos
 from softrl.training.logger import write_json
 
 
@@ -92,9 +91,8 @@ def main(argv: list[str]) -> int:
         if demos.rewards is not None:
             summary["demo_mean_return"] = float(demos.episode_returns().mean())
         write_json(run_dir / "bc.json", summary)
-    except (CheckpointError, DemonstrationError, ValueError, OSError) as err:
-        print(f"softrl bc: error: {err}", file=sys.stderr)
-        return 2
+    except USER_ERRORS as err:
+        return report("softrl bc", err)
     short = {k: v for k, v in summary.items() if k not in ("train_nll", "val_nll")}
     short["final_val_nll"] = result.val_nll[result.best_epoch - 1] if result.val_nll and \
         result.best_epoch else None

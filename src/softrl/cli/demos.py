@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import tyro
 
-from softrl.demos import DemonstrationError, record_demos, save_demos
-from softrl.training.checkpoint import CheckpointError
+from softrl.cli.errors import USER_ERRORS, report
+from softrl.demos import record_demos, save_demos
 
 
 @dataclass
@@ -48,9 +47,8 @@ def main(argv: list[str]) -> int:
         demos = record_demos(agent, args.episodes, deterministic=not args.stochastic,
                              seed=args.seed)
         path = save_demos(demos, args.out)
-    except (CheckpointError, DemonstrationError, ValueError, OSError) as err:
-        print(f"softrl demos: error: {err}", file=sys.stderr)
-        return 2
+    except USER_ERRORS as err:
+        return report("softrl demos", err)
     returns = demos.episode_returns()
     print(json.dumps({"out": str(path), "agent": agent.kind, "env_id": demos.env_id,
                       "episodes": demos.num_episodes, "transitions": len(demos),

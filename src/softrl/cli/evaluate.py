@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,7 @@ from typing import Annotated
 import tyro
 
 from softrl.agents import load_agent
-from softrl.training.checkpoint import CheckpointError
+from softrl.cli.errors import USER_ERRORS, report
 
 
 @dataclass
@@ -40,9 +39,8 @@ def main(argv: list[str]) -> int:
         agent = load_agent(args.run_dir, step=args.step)
         result = agent.evaluate(args.episodes, deterministic=not args.stochastic,
                                 seed=args.seed)
-    except (CheckpointError, ValueError, OSError) as err:
-        print(f"softrl eval: error: {err}", file=sys.stderr)
-        return 2
+    except USER_ERRORS as err:
+        return report("softrl eval", err)
     print(json.dumps({"run": str(args.run_dir), "agent": agent.kind, "steps": agent.num_steps,
                       "episodes": args.episodes, **result}, indent=2))
     return 0

@@ -19,6 +19,8 @@ from typing import Annotated, Literal
 import numpy as np
 import tyro
 
+from softrl.cli.errors import USER_ERRORS, report
+
 DEFAULT_MAP = """
 S......#..
 .##....#..
@@ -236,7 +238,6 @@ def main(argv: list[str] | None = None, prog: str = "softrl irl") -> int:
     try:
         check_config(config)
         run(config)
-    except (ValueError, OSError) as err:
-        print(f"{prog}: error: {err}", file=sys.stderr)
-        return 2
+    except USER_ERRORS as err:
+        return report(prog, err)
     return 0

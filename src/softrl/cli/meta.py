@@ -19,23 +19,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from softrl.cli.errors import USER_ERRORS, ArgumentParser, UsageError, report
+
 PROG = "softrl meta"
 CHECKPOINT = "checkpoint"
 
 
-class _UsageError(Exception):
-    """A command-line mistake, reported on one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # noqa: D102 - argparse hook: one line instead of usage
-        raise _UsageError(message)
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=PROG, description="Meta-RL: train RL^2, MAML or PEARL on a task family "
+    p = ArgumentParser(prog=PROG, description="Meta-RL: train RL^2, MAML or PEARL on a task family "
                 "and report the return per adaptation episode on held-out tasks.")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
     t = sub.add_parser("train", help="meta-train on a task family")
     t.add_argument("algo", choices=("rl2", "maml", "pearl"))
     t.add_argument("--tasks", default="point-dense",
@@ -68,7 +61,7 @@ def _overrides(pairs: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs:
         if "=" not in pair:
-            raise _UsageError(f"--set expects NAME=VALUE; got {pair!r}")
+            raise UsageError(f"--set expects NAME=VALUE; got {pair!r}")
         name, value = pair.split("=", 1)
         try:
             out[name] = json.loads(value)
@@ -143,9 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
         (_train if args.command == "train" else _test)(args)
-    except (_UsageError, ValueError, OSError) as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2
+    except USER_ERRORS as err:
+        return report(PROG, err)
     return 0
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import tyro
 
+from softrl.cli.errors import USER_ERRORS, report
 from softrl.plot.curves import DEFAULT_KEYS, plot_runs
 
 
@@ -38,8 +39,7 @@ def main(argv: list[str]) -> int:
     try:
         path = plot_runs(args.run_dirs, out, keys=args.keys,
                          strict=args.keys != DEFAULT_KEYS)
-    except (OSError, ValueError) as err:
-        print(f"softrl plot: error: {err}", file=sys.stderr)
-        return 2
+    except USER_ERRORS as err:
+        return report("softrl plot", err)
     print(path)
     return 0

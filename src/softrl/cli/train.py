@@ -21,7 +21,8 @@ from softrl.agents import AGENTS
 from softrl.agents.base import Agent
 from softrl.agents.callbacks import Callback, EvalCallback, StopOnReward
 from softrl.agents.config import make_config
-from softrl.training.checkpoint import CHECKPOINTS_DIR, LATEST_FILE, CheckpointError
+from softrl.cli.errors import USER_ERRORS, report
+from softrl.training.checkpoint import CHECKPOINTS_DIR, LATEST_FILE
 
 RUN_FLAGS = {"env", "steps", "run_dir", "resume", "config", "progress", "tensorboard",
              "final_eval_episodes", "save_best", "stop_at_return"}
@@ -184,6 +185,5 @@ def main(argv: list[str]) -> int:
     try:
         args, given = _parse(name, agent_cls, argv[1:])
         return train(name, agent_cls, args, given)
-    except (CheckpointError, ValueError, OSError) as err:
-        print(f"softrl train {name}: error: {err}", file=sys.stderr)
-        return 2
+    except USER_ERRORS as err:
+        return report(f"softrl train {name}", err)

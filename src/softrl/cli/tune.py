@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from softrl.cli.errors import USER_ERRORS, report
+
 PROG = "softrl tune"
 
 
@@ -51,9 +53,8 @@ def main(argv: list[str]) -> int:
                 print(f"  #{i}: {config}")
             return 0
         result = run(spec, address=args.address, resume=args.resume, verbose=args.verbose)
-    except ValueError as err:  # SpecError, MissingDependencyError, CheckpointError
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2
+    except USER_ERRORS as err:  # SpecError, MissingDependencyError, CheckpointError, OSError
+        return report(PROG, err)
     print(format_table(result.trials))
     for error in result.errors:
         print(f"{PROG}: trial failed: {error}", file=sys.stderr)

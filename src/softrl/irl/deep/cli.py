@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import tyro
+
+from softrl.cli.errors import USER_ERRORS, report
 
 DEEP_ALGORITHMS = ("airl", "gail", "gcl")
 
@@ -219,7 +220,6 @@ def main(argv: list[str] | None = None, prog: str = "softrl irl") -> int:
     try:
         check_config(config)
         run(config)
-    except (ValueError, OSError) as err:
-        print(f"{prog}: error: {err}", file=sys.stderr)
-        return 2
+    except USER_ERRORS as err:
+        return report(prog, err)
     return 0
