@@ -27,6 +27,7 @@ from softrl.tune.results import write_config_toml
      r"the 'asha' scheduler has no field 'perturbation_interval'"),
     ({"scheduler": {"type": "pbt", "mutations": ["gamma"]}},
      r"scheduler\.mutations: 'gamma' is not in \[space\]"),
+    ({"scheduler": {"type": "pbt", "synch": "yes"}}, r"scheduler\.synch: .*true"),
     ({"space": {"learning_rate": {"grid": ["fast"]}}},
      r"space\.learning_rate: The 'learning_rate' parameter of SAC must be a float"),
     ({"space": {"learning_rate": {"uniform": [1e-2, 1e-3]}}},

@@ -173,7 +173,11 @@ def test_pbt_exploit_loads_a_checkpoint(local_ray, tmp_path):
     spec = load_spec(_spec(tmp_path / "pbt", space={"learning_rate": {"choice": [3e-4, 3e-3]}},
                            scheduler={"type": "pbt", "perturbation_interval": 100,
                                       "quantile_fraction": 0.5,
-                                      "resample_probability": 0.5}))
+                                      "resample_probability": 0.5,
+                                      # synchronous: every trial waits at each perturbation
+                                      # point, so an exploit happens however the 4 trials are
+                                      # scheduled (asynchronous PBT may see too few results)
+                                      "synch": True}))
     sweep = run(spec, verbose=0)
     assert not sweep.errors
     exploits = 0

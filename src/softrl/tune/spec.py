@@ -24,6 +24,7 @@ the resources. Example (``examples/tune_toy.toml``)::
     type = "asha"               # "none", "asha" or "pbt"
     grace_period = 1000         # asha: env steps before a trial may be stopped
     reduction_factor = 2
+    # pbt: perturbation_interval, quantile_fraction, resample_probability, mutations, synch
 
     [budget]
     total_timesteps = 5000
@@ -72,7 +73,7 @@ SCHEDULER_KEYS = {
     "none": ("type",),
     "asha": ("type", "grace_period", "reduction_factor", "max_t"),
     "pbt": ("type", "perturbation_interval", "quantile_fraction", "resample_probability",
-            "mutations"),
+            "mutations", "synch"),
 }
 RESERVED = ("seed", "eval_every", "eval_episodes", "checkpoint_every")
 """Config fields the spec sets elsewhere (``seeds`` and ``[budget]``)."""
@@ -373,6 +374,10 @@ def _scheduler(table: dict[str, Any], space: tuple[Dimension, ...],
             raise SpecError(f"scheduler.mutations: {unknown[0]!r} is not in [space]; PBT "
                             f"mutates searched hyperparameters only: {', '.join(names)}")
         out["mutations"] = list(mutations)
+        out["synch"] = table.get("synch", False)
+        _require(isinstance(out["synch"], bool), "scheduler.synch",
+                 "true (every trial waits at each perturbation point, so the bottom quantile "
+                 "always exploits the top one) or false (Ray's asynchronous PBT)", out["synch"])
     return out
 
 

@@ -167,7 +167,8 @@ def _scheduler(spec: TuneSpec) -> Any:
             time_attr="num_steps", perturbation_interval=s["perturbation_interval"],
             hyperparam_mutations=mutations, quantile_fraction=s["quantile_fraction"],
             resample_probability=s["resample_probability"],
-            custom_explore_fn=_Clip([dims[n] for n in s["mutations"]]), synch=False)
+            custom_explore_fn=_Clip([dims[n] for n in s["mutations"]]),
+            synch=s["synch"])
     return None
 
 
