@@ -5,7 +5,9 @@
 - demonstrations in the replay buffer with the DQfD margin loss and n-step returns (SoftQ) or
   a BC term (SAC), and the hybrid objective E_pi[r] + lambda sum_demos log pi(a|s) with lambda
   fixed or annealed: the agents :class:`SoftQfD`, :class:`SACfD`, :class:`EntropyPGfD`;
-- the importance-sampled policy gradient with demonstrations (:mod:`.is_pg`).
+- the importance-sampled policy gradient with demonstrations: the estimator's functions
+  (:mod:`.is_pg`) and the agent :class:`ISPGfD` (fused proposal of a BC estimate or the Dirac
+  choice and the current policy; clipping and self-normalization as options).
 """
 
 from softrl.imitation.agents import (
@@ -22,6 +24,7 @@ from softrl.imitation.bc import (
     fit_critic_to_returns,
     returns_to_go,
 )
+from softrl.imitation.is_pg_agent import ISPGfD, ISPGfDConfig, TrajectoryBatch
 from softrl.imitation.policies import (
     demo_tensors,
     policy_log_prob,
@@ -33,10 +36,13 @@ __all__ = [
     "BCResult",
     "EntropyPGfD",
     "EntropyPGfDConfig",
+    "ISPGfD",
+    "ISPGfDConfig",
     "SACfD",
     "SACfDConfig",
     "SoftQfD",
     "SoftQfDConfig",
+    "TrajectoryBatch",
     "behavior_cloning",
     "demo_tensors",
     "fit_critic_to_returns",
