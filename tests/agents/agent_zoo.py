@@ -103,6 +103,17 @@ def _bootstrapped(**kw: Any) -> Agent:
                                 **kw})
 
 
+def _ispgfd(**kw: Any) -> Agent:
+    from softrl.imitation import ISPGfD
+
+    n_envs = 1 if "env" in kw else 2
+    agent = ISPGfD(kw.pop("env", POINT_MASS_DISCRETE_ID),
+                   **{"torch_threads": 1, "log_every": 50, "n_steps": 10, "n_envs": n_envs,
+                      "hidden_sizes": (16,), "proposal_epochs": 2, "clip": 10.0,
+                      "bc_weight": 0.1, "demo_batch_size": 8, **kw})
+    return agent.add_demos(_expert_demos(True))
+
+
 def _pg_simhash(**kw: Any) -> Agent:
     return _pg(**{"exploration": SimHashBonus(0.1, n_bits=16), **kw})
 
@@ -118,11 +129,12 @@ def _sql(**kw: Any) -> Agent:
 ZOO: dict[str, Callable[..., Agent]] = {
     "sac": _sac, "sac_v_network": _sac_v, "toy": _toy, "toy_on_policy": _toy_ac,
     "softq": _softq, "pg": _pg, "softqfd": _softqfd, "sacfd": _sacfd, "pgfd": _pgfd,
-    "bootstrapped_rnd": _bootstrapped, "pg_simhash": _pg_simhash, "sql": _sql}
+    "ispgfd": _ispgfd, "bootstrapped_rnd": _bootstrapped, "pg_simhash": _pg_simhash, "sql": _sql}
 """Name -> builder(**kwargs) of a small agent on a point-mass toy env (1-D observations)."""
 
 ENV_IDS: dict[str, str] = {name: TOY_ID for name in ZOO} | {
     "softq": POINT_MASS_DISCRETE_ID, "pg": POINT_MASS_DISCRETE_ID,
     "softqfd": POINT_MASS_DISCRETE_ID, "pgfd": POINT_MASS_DISCRETE_ID,
-    "bootstrapped_rnd": POINT_MASS_DISCRETE_ID, "pg_simhash": POINT_MASS_DISCRETE_ID}
+    "ispgfd": POINT_MASS_DISCRETE_ID, "bootstrapped_rnd": POINT_MASS_DISCRETE_ID,
+    "pg_simhash": POINT_MASS_DISCRETE_ID}
 """The env each builder uses by default (tests that wrap it make their own copy)."""
