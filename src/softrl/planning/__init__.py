@@ -1,4 +1,4 @@
-"""Hard planning, the zero-temperature limit of the soft backward pass."""
+"""Planning: hard planning (the zero-temperature limit) and large-MDP soft value iteration."""
 
 from softrl.planning.hard import (
     PlanningResult,
@@ -7,11 +7,15 @@ from softrl.planning.hard import (
     policy_iteration,
     value_iteration,
 )
+from softrl.planning.soft import SOLVER_METHODS, SolverSolution, soft_value_iteration
 
 __all__ = [
+    "SOLVER_METHODS",
     "PlanningResult",
+    "SolverSolution",
     "greedy_policy",
     "policy_evaluation",
     "policy_iteration",
+    "soft_value_iteration",
     "value_iteration",
 ]
