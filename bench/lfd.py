@@ -10,6 +10,15 @@ Two tasks, each with a scripted expert recorded through softrl.demos.record_demo
   the velocity (about 93), 5 episodes. Variants: ``sacfd`` (SACfD: demos in replay at 25% and
   a BC term annealed 1 -> 0), ``replay`` (demos in replay only), ``pretrain`` (BC and a
   critic fitted to the demos' returns, then plain SAC), ``scratch`` (SAC).
+- ``cartpole``: CartPole-v1, a weak demonstrator (push along th + 0.014 thd, about 160 per
+  episode against the 500 cap), 10 episodes: the per-method table. Off-policy family (soft
+  DQN, rl-baselines3-zoo's DQN settings): ``scratch_q`` (SoftQ), ``pretrain_q`` (SoftQfD:
+  BC pretraining and demo-only gradient steps, then no demos in the batches), ``replay``
+  (SoftQfD: demos in replay at 25% with the margin and 10-step losses, no pretraining).
+  On-policy family (8 envs x 32 steps, one gradient step per rollout): ``scratch_pg``
+  (EntropyPG), ``pretrain_pg`` (EntropyPGfD: BC and the critic fitted to the demos' returns,
+  then plain RL), ``hybrid`` (EntropyPGfD: lambda of the BC term 1 -> 0 over 20k steps),
+  ``ispg`` (ISPGfD, BC proposal) and ``ispg_dirac`` (ISPGfD, Dirac proposal). ``bc``: BC alone.
 
 Each run evaluates the greedy policy every ``--eval-every`` env steps (``--eval-episodes``
 episodes, seeds 10_000 + k) and writes ``bench/lfd_runs/TASK-VARIANT-sSEED.json``;
@@ -19,6 +28,7 @@ final returns per variant and writes ``bench/lfd_TASK.png``.
     python bench/lfd.py run lunar --variant dqfd --seeds 0 --steps 100000
     python bench/lfd.py run mountaincar --variant sacfd --seeds 0 1 --steps 50000
     python bench/lfd.py report lunar
+    python bench/lfd.py run cartpole --variant ispg --seeds 0 1 2 --steps 50000 --eval-every 2500
     python bench/lfd.py --quick    # smoke run: each MountainCar variant for 1200 steps
 """
 
@@ -44,12 +54,22 @@ RUNS = Path(__file__).parent / "lfd_runs"
 TASKS = {
     "lunar": {"env": "LunarLander-v3", "threshold": 200.0},
     "mountaincar": {"env": "MountainCarContinuous-v0", "threshold": 90.0, "flag": 50.0},
+    "cartpole": {"env": "CartPole-v1", "threshold": 475.0},
 }
 # rl-baselines3-zoo's DQN settings for LunarLander (lr 6.3e-4, batch 128, buffer 5e4,
 # gamma 0.99, target every 250 steps, train every 4), a 256x256 network.
 LUNAR = {"learning_rate": 6.3e-4, "batch_size": 128, "buffer_size": 50_000, "gamma": 0.99,
          "train_freq": 4, "gradient_steps": 1, "target_update_interval": 250,
          "hidden_sizes": (256, 256), "temperature": 0.01}
+# CartPole-v1. Off-policy: rl-baselines3-zoo's DQN settings (bench/softq.py). On-policy: A2C
+# shape (one gradient step on each 8 x 32 rollout, Monte-Carlo returns), lr 1e-3, 64x64.
+CARTPOLE_Q = {"learning_rate": 2.3e-3, "batch_size": 64, "buffer_size": 100_000,
+              "learning_starts": 1000, "gamma": 0.99, "train_freq": 256, "gradient_steps": 128,
+              "target_update_interval": 128, "tau": 1.0, "hidden_sizes": (256, 256),
+              "temperature": 0.01}
+CARTPOLE_PG = {"n_envs": 8, "n_steps": 32, "n_epochs": 1, "gae_lambda": 1.0,
+               "learning_rate": 1e-3, "gamma": 0.99, "hidden_sizes": (64, 64),
+               "temperature": 0.01}
 MOUNTAINCAR = {"learning_rate": 3e-4, "batch_size": 256, "buffer_size": 50_000,
                "gamma": 0.99, "hidden_sizes": (64, 64), "train_freq": 1, "gradient_steps": 1}
 
@@ -62,6 +82,11 @@ def lunar_expert(env: gym.Env):
 
 def mountaincar_expert(obs: np.ndarray) -> np.ndarray:
     return np.array([1.0 if obs[1] >= 0 else -1.0], np.float32)
+
+
+def cartpole_demonstrator(obs: np.ndarray) -> int:
+    """A weak CartPole controller: push along th + 0.014 thd (no cart terms; about 160)."""
+    return int(obs[2] + 0.014 * obs[3] > 0)
 
 
 def demos_for(task: str, cache: Path = RUNS) -> Demonstrations:
@@ -80,6 +105,8 @@ def demos_for(task: str, cache: Path = RUNS) -> Demonstrations:
         from softrl.demos import concatenate
 
         demos = concatenate(parts)
+    elif task == "cartpole":
+        demos = record_demos(cartpole_demonstrator, 10, env=env, seed=1000)
     else:
         demos = record_demos(mountaincar_expert, 5, env=env, seed=1000)
     cache.mkdir(parents=True, exist_ok=True)
@@ -131,6 +158,29 @@ def build(task: str, variant: str, seed: int, demos: Demonstrations) -> Agent:
             return SACfD(env, learning_starts=1000, demo_ratio=0.25, bc_weight=1.0,
                          bc_weight_final=0.0, bc_anneal_steps=20_000, **MOUNTAINCAR,
                          **common).add_demos(demos)
+    if task == "cartpole":
+        from softrl.imitation import EntropyPGfD, ISPGfD
+
+        if variant == "scratch_q":
+            return SoftQ(env, **CARTPOLE_Q, **common)
+        if variant == "pretrain_q":  # BC + DQfD's demo-only steps, then no demos in batches
+            return SoftQfD(env, demo_ratio=0.0, pretrain_epochs=30, pretrain_steps=1000,
+                           **CARTPOLE_Q, **common).add_demos(demos)
+        if variant == "replay":  # demos in replay (25%), margin and 10-step losses only
+            return SoftQfD(env, demo_ratio=0.25, n_step=10, **CARTPOLE_Q,
+                           **common).add_demos(demos)
+        if variant == "scratch_pg":
+            return EntropyPG(env, **CARTPOLE_PG, **common)
+        if variant == "pretrain_pg":  # BC + critic fitted to the returns, then plain PG
+            return EntropyPGfD(env, pretrain_epochs=50, pretrain_critic_epochs=50,
+                               **CARTPOLE_PG, **common).add_demos(demos)
+        if variant == "hybrid":  # E[r] + lambda sum log pi(a|s), lambda 1 -> 0 over 20k
+            return EntropyPGfD(env, bc_weight=1.0, bc_weight_final=0.0,
+                               bc_anneal_steps=20_000, **CARTPOLE_PG,
+                               **common).add_demos(demos)
+        if variant in ("ispg", "ispg_dirac"):
+            return ISPGfD(env, proposal="bc" if variant == "ispg" else "dirac",
+                          demo_episodes=2, **CARTPOLE_PG, **common).add_demos(demos)
     raise ValueError(f"unknown variant {variant!r} for {task}")
 
 
@@ -156,9 +206,12 @@ def run(task: str, variant: str, seed: int, steps: int, every: int, episodes: in
     curve = EvalCurve(every, episodes, on_point=write)
     if variant == "bc":
         env = TASKS[task]["env"]
-        agent: Agent = (EntropyPG(env, seed=seed, torch_threads=1, hidden_sizes=(256, 256))
-                        if task == "lunar" else
-                        SAC(env, seed=seed, torch_threads=1, hidden_sizes=(64, 64)))
+        agent: Agent = (
+            EntropyPG(env, seed=seed, torch_threads=1, hidden_sizes=(256, 256))
+            if task == "lunar" else
+            EntropyPG(env, seed=seed, torch_threads=1, hidden_sizes=(64, 64))
+            if task == "cartpole" else
+            SAC(env, seed=seed, torch_threads=1, hidden_sizes=(64, 64)))
         result = behavior_cloning(agent, demos, max_epochs=100, batch_size=256, seed=seed)
         r = agent.evaluate(episodes, seed=10_000)["mean_return"]
         curve.points = [(0, r)]
@@ -227,7 +280,7 @@ def report(task: str) -> None:
     from softrl.plot._mpl import pyplot
 
     fig, ax = pyplot().subplots(figsize=(7, 4.5))
-    for (variant, rs), color in zip(sorted(runs.items()), ("C0", "C1", "C2", "C3"),
+    for (variant, rs), color in zip(sorted(runs.items()), [f"C{i}" for i in range(10)],
                                     strict=False):
         for i, r in enumerate(rs):
             xs, ys = zip(*r["curve"], strict=True)
