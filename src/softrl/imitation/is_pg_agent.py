@@ -401,7 +401,12 @@ class ISPGfD(EntropyPGfD):
 
     def train_on_rollout(self, rollout: RolloutStorage) -> dict[str, Tensor]:
         """``n_epochs`` gradient steps, each on all the trajectories: the IS policy term,
-        value_coef * mean (V - R)^2 on the policy's own steps, and the hybrid BC term."""
+        value_coef * mean (V - R)^2 on the policy's own steps, and the hybrid BC term.
+
+        Also logged: ``charts/is_ess_fraction``, Kish's effective sample size
+        (sum w)^2 / sum w^2 of the trajectories' final weights divided by M, and
+        ``charts/demo_weight``, the mean final weight of the demonstrated trajectories (both
+        before clipping and self-normalization)."""
         c = self.config
         batch = self._concat(self._rollout_batch(rollout), self._demo_batch())
         share = batch.demo_share()
