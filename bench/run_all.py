@@ -325,7 +325,7 @@ def json_markdown(data: Any) -> str:
     return "\n".join(bullets + out).strip("\n")
 
 
-def fallback_summary(stdout: str, lines: int = 15) -> str:
+def fallback_summary(stdout: str, lines: int = 25) -> str:
     """For a bench without the summary hook: its last JSON report as markdown, else the last
     ``lines`` lines of its output in a code block."""
     data = _json_tail(stdout)
@@ -469,6 +469,13 @@ def bench_block(outcome: Outcome, quick: bool, date: str) -> str:
     return "\n\n".join([head, *outcome.parts])
 
 
+def outcomes_table(outcomes: list[Outcome]) -> str:
+    """One row per bench of the run: its status and wall seconds."""
+    rows = ["| bench | status | wall s |", "|---|---|---|"]
+    rows += [f"| {o.bench} | {o.status} | {o.seconds:.0f} |" for o in outcomes]
+    return "\n".join(rows)
+
+
 def write_results(path: Path, blocks: dict[str, str]) -> None:
     """Replace each named block in ``path`` (all markers checked before anything is written)."""
     text = path.read_text()
@@ -561,9 +568,9 @@ def main(argv: list[str] | None = None) -> int:
     command = f".venv/bin/python bench/run_all.py {mode}{only}".strip()
     machine = (facts_markdown(facts) + "\n"
                f"- run: `{command}`, finished {finished}: venv set-up {setup_s:.0f} s, "
-               f"benches {bench_s:.0f} s ({sum(o.status == 'ok' for o in outcomes)} of "
-               f"{len(outcomes)} ok)\n"
-               + "".join(f"- venv `{VENVS[n].path}`: {venv_notes[n]}\n" for n in venvs))
+               f"benches {bench_s:.0f} s\n"
+               + "".join(f"- venv `{VENVS[n].path}`: {venv_notes[n]}\n" for n in venvs)
+               + "\n" + outcomes_table(outcomes))
     blocks = {"machine": machine, "commands": commands_table()}
     blocks.update({o.bench: bench_block(o, args.quick, date) for o in outcomes})
     write_results(args.results, blocks)

@@ -176,3 +176,46 @@ def test_machine_facts_parse_proc_files(tmp_path: Path) -> None:
         machine.copy_bandwidth(0)
     with pytest.raises(ValueError, match="n=0"):
         machine.gemm_flops(float, 0)
+
+
+def _fake_bench(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *commands: tuple[str, ...],
+                cap: int = 60):
+    """A bench of plain `python -c` commands (no bench script), run with this interpreter,
+    its logs and summaries in tmp_path."""
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    (tmp_path / "venv" / "bin" / "python").symlink_to(sys.executable)
+    monkeypatch.setitem(run_all.VENVS, "here", run_all.Venv("here", str(tmp_path / "venv")))
+    monkeypatch.setattr(run_all, "OUT", tmp_path)
+    return run_all.Bench("fake", "here", full=commands, quick=commands, estimate="-",
+                         quick_cap_s=cap)
+
+
+def test_a_failing_bench_is_reported_and_stops_its_own_commands(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bench = _fake_bench(tmp_path, monkeypatch,
+                        ("-c", "print('first'); import sys; sys.exit(3)"),
+                        ("-c", "open('second-ran', 'w')"))
+    out = run_all.run_bench(bench, quick=True, say=lambda _: None)
+    assert out.status.startswith("failed (rc 3")
+    assert len(out.parts) == 1 and "first" in out.parts[0]
+    assert not (run_all.ROOT / "second-ran").exists()
+    assert "| fake | failed (rc 3" in run_all.outcomes_table([out])
+
+
+def test_a_bench_past_its_cap_is_killed_and_reported(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bench = _fake_bench(tmp_path, monkeypatch, ("-c", "import time; time.sleep(60)"), cap=1)
+    out = run_all.run_bench(bench, quick=True, say=lambda _: None)
+    assert out.status == "timed out after 1 s"
+    assert out.seconds < 30
+
+
+def test_a_bench_summary_file_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code = ("import os, pathlib; stem = os.environ['SOFTRL_BENCH_SUMMARY']; "
+            "pathlib.Path(stem + '.md').write_text('| a |\\n|---|\\n| 1 |\\n'); print('noise')")
+    bench = _fake_bench(tmp_path, monkeypatch, ("-c", code))
+    out = run_all.run_bench(bench, quick=True, say=lambda _: None)
+    assert out.status == "ok"
+    assert out.parts[0].split("\n\n", 1)[1] == "| a |\n|---|\n| 1 |"  # not its stdout
+    block = run_all.bench_block(out, quick=True, date="today")
+    assert block.startswith("**fake**: ok") and "quick smoke run" in block
