@@ -141,7 +141,7 @@ BENCHES: tuple[Bench, ...] = (
           # sac.py has no --quick: its speed command with a small budget.
           quick=(_c("bench/sac.py", "speed", "--threads", "1", "--warmup", "150",
                     "--chunk", "150", "--rounds", "1"),),
-          estimate="3 h (speed 10 min; 6 learning runs of 20k steps)",
+          estimate="1 h (speed 5 min; 6 learning runs of 20k steps, 6-9 min each)",
           what="SAC env steps/s vs Stable-Baselines3 on Pendulum-v1; 3-seed learning"),
     Bench("softq", "sb3",
           full=(_c("bench/softq.py", "speed", "--rounds", "5"),
@@ -154,7 +154,7 @@ BENCHES: tuple[Bench, ...] = (
                 _c("bench/softq.py", "plot"),
                 _c("bench/softq.py", "plot", "--env", "Acrobot-v1")),
           quick=(_c("bench/softq.py", "--quick"),),
-          estimate="4 h (speed 5 min; CartPole 10 runs x 50k; Acrobot 5 x 100k)",
+          estimate="1 h (CartPole 15 runs of 2-3 min; Acrobot 5 x 100k, 6 min each)",
           full_cap_s=6 * 3600,
           what="SoftQ vs SB3 DQN: env steps/s; CartPole-v1 and Acrobot-v1 learning"),
     Bench("pg", "sb3",
@@ -162,19 +162,20 @@ BENCHES: tuple[Bench, ...] = (
                 _c("bench/pg.py", "learn", *SEEDS5),
                 _c("bench/pg.py", "plot")),
           quick=(_c("bench/pg.py", "--quick"),),
-          estimate="1.5 h (speed 5 min; 10 runs x 100k steps)",
+          estimate="30 min (10 runs x 100k steps)",
           what="EntropyPG vs SB3 A2C env steps/s; CartPole-v1 learning vs SB3 PPO"),
     Bench("sql", "project",
           full=(_c("bench/sql.py", "--speed"),
                 *(_c("bench/sql.py", "--agent", a, *SEEDS5, "--steps", "10000")
                   for a in ("SQL", "SAC", "SAC_hard"))),
           quick=(_c("bench/sql.py", "--quick"),),
-          estimate="2 h (15 runs x 10k steps)",
+          estimate="3 h (15 runs x 10k steps, 5-20 min each under load)",
           what="SQL beside SAC on MultiGoal: goal histograms, CPU ms per env step"),
     Bench("irl", "imitation",
           full=(_c("bench/irl.py"),),
           quick=(_c("bench/irl.py", "--quick"),),
-          estimate="5 min", full_cap_s=3600,
+          estimate="5 min",
+          full_cap_s=3600,
           what="MCE IRL vs imitation's MCEIRL: time per gradient step, EVD, log-likelihood"),
     Bench("adversarial_irl", "project",
           full=(_c("bench/adversarial_irl.py", "expert", "--env", "Pendulum-v1"),
@@ -186,7 +187,8 @@ BENCHES: tuple[Bench, ...] = (
                                       ("gcl", ("--transfer-steps", "15000")))),
                 _c("bench/adversarial_irl.py", "table")),
           quick=(_c("bench/adversarial_irl.py", "--quick"),),
-          estimate="8 h (30 runs x 20k steps, transfers)", full_cap_s=10 * 3600,
+          estimate="7 h (30 runs x 20k steps, 5-25 min each, transfers 1-7 min)",
+          full_cap_s=10 * 3600,
           what="AIRL, GAIL, GCL on Pendulum-v1 and CartPole-v1: normalized scores, transfer"),
     Bench("lfd", "project",
           full=(*(_c("bench/lfd.py", "run", "lunar", "--variant", v, "--seeds", "0",
@@ -200,7 +202,7 @@ BENCHES: tuple[Bench, ...] = (
                 _c("bench/lfd.py", "report", "lunar"),
                 _c("bench/lfd.py", "report", "mountaincar")),
           quick=(_c("bench/lfd.py", "--quick"),),
-          estimate="6 h (LunarLander 2 x 100k; MountainCar 9 x 50k + 5 x 10k)",
+          estimate="4 h (LunarLander 2 x 100k, 20-30 min each; MountainCar 9 x 50k, 5 x 10k)",
           full_cap_s=8 * 3600,
           what="SoftQfD on LunarLander-v3, SACfD on MountainCarContinuous-v0"),
     Bench("meta", "project",
@@ -210,7 +212,8 @@ BENCHES: tuple[Bench, ...] = (
                   for a in ("pearl", "maml", "oracle")),
                 _c("bench/meta.py", "report")),
           quick=(_c("bench/meta.py", "--quick"),),
-          estimate="5 h (RL^2 3 seeds x 1.2M steps; PEARL, MAML)", full_cap_s=8 * 3600,
+          estimate="2 h (RL^2 3 x 1.2M steps, 27 min each; PEARL, MAML, oracle 6-13 min)",
+          full_cap_s=8 * 3600,
           what="RL^2 on Bernoulli bandits; MAML, PEARL on point navigation"),
     Bench("exploration", "project",
           full=(_c("bench/exploration.py", "deep_sea", "--sizes", "4", "6", "8", "10", "12",
@@ -218,12 +221,14 @@ BENCHES: tuple[Bench, ...] = (
                 _c("bench/exploration.py", "mountaincar", "--seeds", "0", "1", "2"),
                 _c("bench/exploration.py", "report")),
           quick=(_c("bench/exploration.py", "--quick"),),
-          estimate="4 h (deep_sea 30 runs; MountainCar 6 x 100k)", full_cap_s=6 * 3600,
+          estimate="1 h (deep_sea 30 runs of at most 14k steps; MountainCar 6 x 100k)",
+          full_cap_s=6 * 3600,
           what="bsuite deep_sea and MountainCar-v0: bootstrapped / pseudo-count vs plain"),
     Bench("bandits", "bandits",
           full=(_c("bench/bandits.py"),),
           quick=(_c("bench/bandits.py", "--quick"),),
-          estimate="10 min", full_cap_s=3600,
+          estimate="10 min",
+          full_cap_s=3600,
           what="UCB, kl-UCB, Thompson vs SMPyBandits: regret and time per repetition"),
     Bench("gpu_tabular", "project",
           full=(_c("bench/gpu_tabular.py"),),
@@ -236,10 +241,11 @@ NOT_BENCHES = {
     "run_all.py": "this driver",
     "machine.py": "machine facts, run by the driver first",
     "summary.py": "the summary hook the benches import",
-    "deep_sea_bsuite_reference.py": "bsuite's reference logic, imported by tests of deep_sea",
+    "deep_sea_bsuite_reference.py": "records bsuite's own deep_sea trajectories for the tests "
+                                    "(needs bsuite in a throwaway venv)",
     "sac_refactor_check.py": "a one-off check across two source trees (issue 11)",
 }
-BUDGET_QUICK = {"sac": "owned by another bench author; its speed command with a small budget",
+BUDGET_QUICK = {"sac": "no --quick of its own: its speed command with a small budget",
                 "gpu_tabular": "its own small --states / --repeats"}
 
 
@@ -325,14 +331,14 @@ def json_markdown(data: Any) -> str:
     return "\n".join(bullets + out).strip("\n")
 
 
-def fallback_summary(stdout: str, lines: int = 25) -> str:
+def fallback_summary(stdout: str, lines: int = 60) -> str:
     """For a bench without the summary hook: its last JSON report as markdown, else the last
     ``lines`` lines of its output in a code block."""
     data = _json_tail(stdout)
     if data is not None:
         return json_markdown(data)
-    tail = [ln for ln in stdout.rstrip().splitlines() if ln.strip()][-lines:]
-    return "```\n" + "\n".join(tail) + "\n```" if tail else "(no output)"
+    tail = "\n".join(stdout.strip("\n").splitlines()[-lines:]).strip("\n")
+    return "```\n" + tail + "\n```" if tail.strip() else "(no output)"
 
 
 # ----------------------------------------------------------------------------- running

@@ -150,7 +150,8 @@ def test_fallback_summary_reads_a_printed_json_report() -> None:
     md = run_all.fallback_summary(stdout)
     assert "- ratio_best_vs_best: 1.5" in md
     assert "| agent | steps_per_s |" in md and "| softrl | 900.5 |" in md
-    assert run_all.fallback_summary("a\nb\n\nc\n", lines=2) == "```\nb\nc\n```"
+    assert run_all.fallback_summary("a\nb\n\nc\n", lines=3) == "```\nb\n\nc\n```"
+    assert run_all.fallback_summary("\n\n") == "(no output)"
 
 
 def test_summary_hook_writes_both_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
