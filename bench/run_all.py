@@ -541,7 +541,10 @@ def main(argv: list[str] | None = None) -> int:
 
     console = Console()
     names = ["machine", "commands", *(b.name for b in benches)]
-    check_markers(args.results, names)  # fail now, not after hours of benches
+    try:
+        check_markers(args.results, names)  # fail now, not after hours of benches
+    except ValueError as err:
+        parser.error(f"{args.results}: {err}")
     OUT.mkdir(exist_ok=True)
     t0 = time.perf_counter()
     venv_notes = {}
