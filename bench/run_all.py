@@ -54,8 +54,10 @@ SUMMARY_ENV = "SOFTRL_BENCH_SUMMARY"
 @dataclass(frozen=True)
 class Venv:
     """A python environment for benches: ``path`` relative to the repository root, the pip
-    installs that create it (in order), the modules that must import for it to count as ready,
-    and installs whose failure is reported but tolerated."""
+    installs that create it (in order), the modules that must import for it to count as ready
+    (third-party ones and the bare ``softrl`` package: a bench broken by a source edit fails
+    in its own run, it does not make the driver reinstall the venv), and installs whose failure
+    is reported but tolerated."""
 
     name: str
     path: str
@@ -75,11 +77,11 @@ VENVS: dict[str, Venv] = {
         "imitation", "bench/.venv-imitation",
         installs=(("torch==2.13.0",), ("imitation==1.0.1", "numba"),
                   ("--no-deps", "-e", ".")),
-        imports=("imitation", "seals", "numba", "softrl.inference")),
+        imports=("imitation", "seals", "numba", "softrl")),
     "sb3": Venv(
         "sb3", "bench/.venv-sb3",
         installs=(("torch==2.13.0",), ("stable-baselines3==2.9.*",), ("-e", ".")),
-        imports=("stable_baselines3", "softrl.agents"),
+        imports=("stable_baselines3", "softrl"),
         # SBX (the JAX port) pinned beside what is installed, so it cannot move torch or SB3.
         optional=(("sbx-rl", "torch==2.13.0", "stable-baselines3==2.9.*"),),
         optional_imports=("sbx",)),
@@ -88,7 +90,7 @@ VENVS: dict[str, Venv] = {
         # SMPyBandits' Thompson sampling calls scipy's btdtri, removed in scipy 1.14.
         installs=(("smpybandits==0.9.7", "numpy", "scipy<1.14", "numba"),
                   ("--no-deps", "-e", ".")),
-        imports=("SMPyBandits", "softrl.bandits")),
+        imports=("SMPyBandits", "softrl")),
 }
 
 
@@ -401,7 +403,7 @@ def ensure_venv(venv: Venv, python: str, say: Any) -> str:
     if venv_ready(venv):
         note = "ready"
     elif venv.name == "project":
-        return "missing: run `make install` first"
+        return f"`import {', '.join(venv.imports)}` fails: run `make install` first"
     else:
         plan = setup_plan(venv, python)
         if venv.python.exists():
