@@ -32,6 +32,7 @@ def test_parallel_kernels_match_serial(monkeypatch):
     monkeypatch.setattr(kernels, "PARALLEL_MIN_NNZ", 10**12)
     serial = _everything(mdp)
     monkeypatch.setattr(kernels, "PARALLEL_MIN_NNZ", 0)
+    monkeypatch.setattr(kernels, "PARALLEL_MAX_LOAD", float("inf"))  # threads even when busy
     threaded = _everything(mdp)
     for a, b in zip(serial, threaded, strict=True):
         np.testing.assert_array_equal(a, b)

@@ -27,7 +27,7 @@ from numba.extending import intrinsic
 
 from softrl._numerics import JIT
 
-__all__ = ["vexp", "vexp_array"]
+__all__ = ["vexp", "vexp_array", "vlog", "vlog_array"]
 
 
 @intrinsic
@@ -106,3 +106,51 @@ def vexp_array(x: np.ndarray, out: np.ndarray) -> None:
     """out[i] = vexp(x[i]) over 1-d arrays (the vectorised loop, for tests and benches)."""
     for i in range(x.size):
         out[i] = vexp(x[i])
+
+
+# log: fdlibm's e_log.c (error < 1 ulp), without its branches.  x = 2^k m with m in
+# [sqrt(2)/2, sqrt(2)), f = m - 1, s = f / (2 + f), and
+# log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)), R a minimax polynomial.
+_LG1 = 6.666666666666735130e-01
+_LG2 = 3.999999999940941908e-01
+_LG3 = 2.857142874366239149e-01
+_LG4 = 2.222219843214978396e-01
+_LG5 = 1.818357216161805012e-01
+_LG6 = 1.531383769920937332e-01
+_LG7 = 1.479819860511658591e-01
+_LN2_HI_LOG = 6.93147180369123816490e-01
+_LN2_LO_LOG = 1.90821492927058770002e-10
+_TWO54 = 18014398509481984.0
+_SMALLEST_NORMAL = 2.2250738585072014e-308
+_SQRT_HALF_BITS = 0x3FE6A09E667F3BCD  # sqrt(2)/2
+_ONE_BITS = 0x3FF0000000000000
+
+
+@nb.njit(inline="always", **JIT)
+def vlog(x: float) -> float:
+    """log(x) of a float64: -inf at 0, NaN below 0 and for NaN, inf at inf; within 1 ulp."""
+    sub = x < _SMALLEST_NORMAL
+    xs = x * _TWO54 if sub else x  # subnormals scaled into the normal range
+    bits = _as_int64(xs) + (_ONE_BITS - _SQRT_HALF_BITS)
+    k = (bits >> 52) - 1023 - (54 if sub else 0)
+    m = _as_float64((bits & 0x000FFFFFFFFFFFFF) + _SQRT_HALF_BITS)
+    f = m - 1.0
+    hfsq = 0.5 * f * f
+    s = f / (2.0 + f)
+    z = s * s
+    w = z * z
+    t1 = w * (_LG2 + w * (_LG4 + w * _LG6))
+    t2 = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7)))
+    r = t2 + t1
+    dk = float(k)
+    out = dk * _LN2_HI_LOG - ((hfsq - (s * (hfsq + r) + dk * _LN2_LO_LOG)) - f)
+    out = out if x < np.inf else x  # inf, and NaN kept as NaN below
+    out = out if x > 0.0 else (-np.inf if x == 0.0 else np.nan)
+    return out if x == x else x
+
+
+@nb.njit(**JIT)
+def vlog_array(x: np.ndarray, out: np.ndarray) -> None:
+    """out[i] = vlog(x[i]) over 1-d arrays."""
+    for i in range(x.size):
+        out[i] = vlog(x[i])

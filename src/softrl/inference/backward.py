@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from softrl.inference._layout import ell_layout
 from softrl.inference.kernels import MODE_POLICY, MODE_SOFT, backward_pass
 from softrl.inference.solution import (
     Backup,
@@ -131,8 +132,9 @@ def backup_pass(
     gamma = mdp.gamma if gamma is None else gamma
     mode = MODE_SOFT if policy is None else MODE_POLICY
     pol = _NO_POLICY if policy is None else np.ascontiguousarray(policy, dtype=np.float64)
+    ell_idx, ell_p = ell_layout(mdp)
     backward_pass(
-        P.indptr, P.indices, P.data, reward, V_next, gamma, temperature,
+        P.indptr, P.indices, P.data, ell_idx, ell_p, reward, V_next, gamma, temperature,
         backup == "optimistic", mdp.terminal, mode, pol, Q_out, V_out,
         _NO_PI if pi_out is None else pi_out,
     )  # fmt: skip

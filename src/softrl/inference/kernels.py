@@ -14,6 +14,8 @@ V(s) = T log sum_a exp(Q(s,a) / T), with ``T`` the temperature and ``T = 0`` the
 from __future__ import annotations
 
 import math
+import os
+import time
 import types
 
 import numba as nb
@@ -23,12 +25,13 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from softrl._numerics import JIT, TINY
-from softrl.inference._vexp import vexp
+from softrl.inference._vexp import vexp, vlog
 
 __all__ = [
     "MODE_SOFT",
     "MODE_POLICY",
     "PARALLEL_MIN_NNZ",
+    "PARALLEL_MAX_LOAD",
     "backward_pass",
     "forward_pass",
     "propagate",
@@ -87,6 +90,35 @@ def _row_dot(indptr, indices, data, v, row):
 
 
 @nb.njit(inline="always", **_JIT)
+def _ell_dot(idx, p, v, row):
+    """sum_k p_k v(s'_k) over one row of a fixed-width (ELL) layout (padding: p = 0).
+
+    The first six terms are written out (each test of the width is predicted perfectly), so
+    the rows overlap in the pipeline; the order of the sum is that of the CSR row.
+    """
+    width = idx.shape[1]
+    acc = p[row, 0] * v[idx[row, 0]]
+    if width == 1:
+        return acc
+    acc += p[row, 1] * v[idx[row, 1]]
+    if width == 2:
+        return acc
+    acc += p[row, 2] * v[idx[row, 2]]
+    if width == 3:
+        return acc
+    acc += p[row, 3] * v[idx[row, 3]]
+    if width == 4:
+        return acc
+    acc += p[row, 4] * v[idx[row, 4]]
+    if width == 5:
+        return acc
+    acc += p[row, 5] * v[idx[row, 5]]
+    for k in range(6, width):
+        acc += p[row, k] * v[idx[row, k]]
+    return acc
+
+
+@nb.njit(inline="always", **_JIT)
 def _row_log_mean_exp(indptr, indices, data, V, inv_t, row, w, vmax):
     """T-scaled log E_{s'~p(.|row)} exp(V(s')/T), with a global shift and an exact fallback."""
     acc = _row_dot(indptr, indices, data, w, row)
@@ -126,16 +158,44 @@ _CHUNKS = 16
 
 @nb.njit(**_JIT)
 def _backup_block(
-    indptr, indices, data, reward, v_next, gamma, temperature, inv_t, optimistic, terminal,
-    mode, pol, Q, V, pi, w, vmax, lo, hi, ebuf, mbuf,
+    indptr, indices, data, ell_idx, ell_p, reward, v_next, gamma, temperature, inv_t,
+    optimistic, terminal, mode, pol, Q, V, pi, w, vmax, lo, hi, ebuf, mbuf, zbuf,
 ):  # fmt: skip
     """One backup of the states lo..hi-1: Q(s, a) = r(s, a) + gamma * backup[v_next], then V.
 
     ``Q``, ``V``, ``pi``: the (S, A), (S,) and (S, A) (or (S, 0)) outputs of one step;
+    ``ell_idx``, ``ell_p``: the (S*A, K) fixed-width layout of the same p(s'|s,a), used for the
+    expectation when it has rows, or (0, 1) placeholders;
     ``ebuf``, ``mbuf``: (_BLOCK * A,) scratch for exp((Q - m) / T) and the row maxima m.
     """
     n_actions = Q.shape[1]
-    want_pi = pi.shape[1] > 0
+    use_ell = ell_idx.shape[0] > 0 and not optimistic
+    width = ell_idx.shape[1]
+    flat_idx = ell_idx.reshape(ell_idx.size)
+    # Prefetch the values the rows _PREFETCH_AHEAD entries on will read (V out of the caches).
+    ahead = _PREFETCH_AHEAD // width if use_ell and v_next.size >= _PREFETCH_MIN_SIZE else 0
+    last = flat_idx.size - 1
+    if use_ell and ahead == 0 and mode == MODE_SOFT:
+        # The common case with its tests hoisted out of the loop (1.9 ns an (s, a) less):
+        # Q, then m(s) = max_a Q(s, a) repeated over a, so that the exp loop below is flat.
+        for s in range(lo, hi):
+            row = s * n_actions
+            m = -np.inf
+            if terminal[s]:
+                m = 0.0
+                for a in range(n_actions):
+                    Q[s, a] = 0.0
+            else:
+                for a in range(n_actions):
+                    q = reward[s, a] + gamma * _ell_dot(ell_idx, ell_p, v_next, row + a)
+                    Q[s, a] = q
+                    m = max(m, q)
+            V[s] = m
+            for a in range(n_actions):
+                mbuf[(s - lo) * n_actions + a] = m
+        if temperature > 0.0:
+            _soft_max_block(Q, V, pi, terminal, temperature, inv_t, lo, hi, ebuf, mbuf, zbuf)
+        return
     for s in range(lo, hi):
         if terminal[s]:
             for a in range(n_actions):
@@ -145,6 +205,11 @@ def _backup_block(
         for a in range(n_actions):
             if optimistic:
                 nxt = _row_log_mean_exp(indptr, indices, data, v_next, inv_t, row + a, w, vmax)
+            elif use_ell:
+                if ahead > 0:
+                    for k in range((row + a + ahead) * width, (row + a + ahead + 1) * width):
+                        _prefetch(v_next, flat_idx[min(k, last)])
+                nxt = _ell_dot(ell_idx, ell_p, v_next, row + a)
             else:
                 nxt = _row_dot(indptr, indices, data, v_next, row + a)
             Q[s, a] = reward[s, a] + gamma * nxt
@@ -162,27 +227,46 @@ def _backup_block(
             mbuf[(s - lo) * n_actions + a] = m
     if temperature == 0.0:  # the hard max (terminal rows: Q = 0, so V = 0)
         return
+    _soft_max_block(Q, V, pi, terminal, temperature, inv_t, lo, hi, ebuf, mbuf, zbuf)
+
+
+@nb.njit(inline="always", **_JIT)
+def _soft_max_block(Q, V, pi, terminal, temperature, inv_t, lo, hi, ebuf, mbuf, zbuf):
+    """V(s) = m + T log sum_a exp((Q(s, a) - m) / T) and pi (if wanted) for s = lo..hi-1.
+
+    ``mbuf`` holds m = max_a Q(s, a) repeated over a (flat from 0 for state lo); ``ebuf`` and
+    ``zbuf`` are (_BLOCK * A,) and (2 * _BLOCK,) scratch (z, then log z).
+    """
+    n_actions = Q.shape[1]
+    want_pi = pi.shape[1] > 0
     Qf = Q.reshape(Q.size)
     base = lo * n_actions
     n_entries = (hi - lo) * n_actions
     for i in range(n_entries):  # the soft max's exponentials, vectorised
         ebuf[i] = vexp((Qf[base + i] - mbuf[i]) * inv_t)
+    # z(s) = sum_a exp((Q - m) / T), then log z in a flat (vectorised) loop.
+    for s in range(lo, hi):
+        k = (s - lo) * n_actions
+        z = 0.0
+        for a in range(n_actions):
+            z += ebuf[k + a]
+        zbuf[s - lo] = z
+    for i in range(hi - lo):
+        zbuf[_BLOCK + i] = vlog(zbuf[i])
     uniform = 1.0 / n_actions
     for s in range(lo, hi):
         k = (s - lo) * n_actions
         m = mbuf[k]
         if terminal[s] or m == -np.inf:  # no action allowed: V = m (0 at terminal states)
+            V[s] = 0.0 if terminal[s] else m
             if want_pi:
                 for a in range(n_actions):
                     pi[s, a] = uniform
             continue
-        # V = m + T log sum_a exp((Q - m) / T); pi from the same exponentials.
-        z = 0.0
-        for a in range(n_actions):
-            z += ebuf[k + a]
-        V[s] = m + math.log(z) * temperature
+        # V = m + T log z; pi from the same exponentials.
+        V[s] = m + zbuf[_BLOCK + s - lo] * temperature
         if want_pi:
-            inv_z = 1.0 / z
+            inv_z = 1.0 / zbuf[s - lo]
             for a in range(n_actions):
                 pi[s, a] = ebuf[k + a] * inv_z
 
@@ -191,6 +275,8 @@ def _backward_pass(
     indptr,
     indices,
     data,
+    ell_idx,
+    ell_p,
     reward,
     V_next,
     gamma,
@@ -212,6 +298,9 @@ def _backward_pass(
     Parameters
     ----------
     indptr, indices, data : CSR arrays of p(s'|s,a), shape (S*A, S)
+    ell_idx, ell_p : the same p(s'|s,a) in a fixed-width layout, (S*A, K) int32 successor
+        indices and float64 probabilities (padding: probability 0), used by the expectation
+        E[V] when it has rows; (0, 1) placeholders otherwise
     reward : (S, A) float64
     V_next : (H, S) float64, the value after each step
     gamma, temperature : float
@@ -241,11 +330,12 @@ def _backward_pass(
         for c in nb.prange(n_chunks):  # a few chunks of whole blocks, one scratch each
             ebuf = np.empty(_BLOCK * n_actions)
             mbuf = np.empty(_BLOCK * n_actions)
+            zbuf = np.empty(2 * _BLOCK)
             for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
                 _backup_block(
-                    indptr, indices, data, reward, v_next, gamma, temperature, inv_t,
-                    optimistic, terminal, mode, pol, Q_out[t], V_out[t], pi, w, vmax,
-                    b * _BLOCK, min(n_states, (b + 1) * _BLOCK), ebuf, mbuf,
+                    indptr, indices, data, ell_idx, ell_p, reward, v_next, gamma, temperature,
+                    inv_t, optimistic, terminal, mode, pol, Q_out[t], V_out[t], pi, w, vmax,
+                    b * _BLOCK, min(n_states, (b + 1) * _BLOCK), ebuf, mbuf, zbuf,
                 )  # fmt: skip
 
 
@@ -255,15 +345,28 @@ def _gather_row(t_indptr, t_indices, t_data, weight, col, v_next, tilt, inv_t):
 
     One row of P^T (the (s, a) pairs that reach state ``col``); ``tilt`` empty: no tilt.
     """
+    lo, hi = t_indptr[col], t_indptr[col + 1]
+    if tilt.size == 0:
+        # Four partial sums: the rows of P^T are long (25 on a 5-action grid) and one chain of
+        # dependent additions was the bottleneck (3x).
+        a0 = a1 = a2 = a3 = 0.0
+        k = lo
+        while k + 4 <= hi:
+            a0 += weight[t_indices[k]] * t_data[k]
+            a1 += weight[t_indices[k + 1]] * t_data[k + 1]
+            a2 += weight[t_indices[k + 2]] * t_data[k + 2]
+            a3 += weight[t_indices[k + 3]] * t_data[k + 3]
+            k += 4
+        while k < hi:
+            a0 += weight[t_indices[k]] * t_data[k]
+            k += 1
+        return (a0 + a1) + (a2 + a3)
     acc = 0.0
-    for k in range(t_indptr[col], t_indptr[col + 1]):
+    for k in range(lo, hi):
         j = t_indices[k]
         wj = weight[j]
         if wj != 0.0:
-            if tilt.size > 0:
-                acc += wj * math.exp(math.log(t_data[k]) + (v_next[col] - tilt[j]) * inv_t)
-            else:
-                acc += wj * t_data[k]
+            acc += wj * math.exp(math.log(t_data[k]) + (v_next[col] - tilt[j]) * inv_t)
     return acc
 
 
@@ -306,21 +409,30 @@ def _forward_pass(
     n_bad = 0
     for t in range(horizon):
         pi = policy[min(t, policy.shape[0] - 1)]
+        D_t = D[t]
         for s in nb.prange(n_states):
             ds = d[t, s]
+            row = s * n_actions
+            # A row is a distribution when no entry is negative and the sum is 1 (a NaN or an
+            # inf makes the sum fail).
             total = 0.0
-            ok = True
-            for a in range(n_actions):
-                p = pi[s, a]
-                total += p
-                ok = ok and 0.0 <= p < np.inf
-                if terminal[s]:
-                    weight[s * n_actions + a] = ds * uniform
-                    D[t, s, a] = 0.0
-                else:
-                    weight[s * n_actions + a] = ds * p
-                    D[t, s, a] = ds * p
-            if not (ok and abs(total - 1.0) <= atol):
+            lowest = 0.0
+            if terminal[s]:
+                for a in range(n_actions):
+                    p = pi[s, a]
+                    total += p
+                    lowest = min(lowest, p)
+                    weight[row + a] = ds * uniform
+                    D_t[s, a] = 0.0
+            else:
+                for a in range(n_actions):
+                    p = pi[s, a]
+                    total += p
+                    lowest = min(lowest, p)
+                    w = ds * p
+                    weight[row + a] = w
+                    D_t[s, a] = w
+            if not (lowest >= 0.0 and abs(total - 1.0) <= atol):
                 n_bad += 1
         tilt_t = tilt[min(t, tilt.shape[0] - 1)]
         v_next = V[min(t + 1, V.shape[0] - 1)]
@@ -377,6 +489,21 @@ def _policy_from_q(Q, V, inv_t, log_pi, pi):
 # decides is that of the work of one region: the nnz of a step, or the entries of Q.  On the
 # 2-core machine of bench/RESULTS.md, threads already win at 2,300 stored entries a step.
 PARALLEL_MIN_NNZ = 5_000
+# Threads only pay when a core is free.  With every core busy (other processes), each step's
+# parallel region waits for a thread that the scheduler has parked: measured on the 2-core
+# machine at load average 6, a 40 x 40 grid's backward pass took 24 ms threaded against 7 ms
+# serial.  So the threaded build runs only while the 1-minute load average (read at most once
+# a second) is below this; the two builds give the same numbers, bit for bit.
+PARALLEL_MAX_LOAD = (os.cpu_count() or 1) - 0.5
+_LOAD = [0.0, -math.inf]  # the load average and the time.monotonic() it was read at
+
+
+def _cores_free() -> bool:
+    """Whether the 1-minute load average leaves a core for a second thread."""
+    now = time.monotonic()
+    if now - _LOAD[1] > 1.0:
+        _LOAD[0], _LOAD[1] = os.getloadavg()[0], now
+    return _LOAD[0] < PARALLEL_MAX_LOAD
 
 
 def _renamed(fn, suffix: str):
@@ -398,7 +525,8 @@ def _dispatch(fn, size_arg: int):
     par = nb.njit(parallel=True, **_JIT)(_renamed(fn, "_threaded"))
 
     def kernel(*args):
-        return (par if args[size_arg].size >= PARALLEL_MIN_NNZ else seq)(*args)
+        threads = args[size_arg].size >= PARALLEL_MIN_NNZ and _cores_free()
+        return (par if threads else seq)(*args)
 
     kernel.__name__ = fn.__name__.lstrip("_")
     kernel.__doc__ = fn.__doc__

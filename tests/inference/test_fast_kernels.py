@@ -1,0 +1,184 @@
+"""The fast paths of the tabular engine (issue 19): vexp / vlog, the ELL layout, the blocked
+soft max and the forward gather, each against numpy or a plain reference implementation."""
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+from mdp_factories import make_random_mdp
+from softrl.envs import garnet, gridworld
+from softrl.inference import kernels, policy_marginals, soft_backward
+from softrl.inference._layout import NO_ELL, ell_layout
+from softrl.inference._vexp import vexp_array, vlog_array
+from softrl.inference.backward import _NO_PI, _NO_POLICY
+
+
+def _ulps(got: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """|got - want| in units of the spacing of float64 at ``want`` (0 where equal or both NaN)."""
+    same = (got == want) | (np.isnan(got) & np.isnan(want))
+    with np.errstate(invalid="ignore"):
+        return np.where(same, 0.0, np.abs(got - want) / np.spacing(np.abs(want)))
+
+
+def test_vexp_within_one_ulp_of_numpy_over_the_whole_range():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([
+        rng.uniform(-745.2, 709.78, 400_000),  # every exponent, subnormal results included
+        rng.uniform(-1.0, 1.0, 100_000),
+        rng.uniform(-745.2, -708.0, 50_000),  # subnormal results
+        -np.logspace(-20, 2.8, 1000),
+        [0.0, -0.0, -745.13, 709.78, np.log(2.0), -np.log(2.0)],
+    ])  # fmt: skip
+    got = np.empty_like(x)
+    vexp_array(x, got)
+    assert _ulps(got, np.exp(x)).max() <= 1.0
+
+
+def test_vexp_edges_underflow_to_zero_and_overflow_to_inf():
+    x = np.array([-np.inf, -1e308, -746.0, -745.2, np.inf, 1e308, 710.0, np.nan])
+    got = np.empty_like(x)
+    vexp_array(x, got)
+    np.testing.assert_array_equal(got[:4], 0.0)
+    np.testing.assert_array_equal(got[4:7], np.inf)
+    assert np.isnan(got[7])
+
+
+def test_vlog_within_one_ulp_of_numpy():
+    rng = np.random.default_rng(1)
+    x = np.concatenate([
+        rng.uniform(1.0, 5.0, 200_000),  # the sums a soft max takes the log of
+        np.exp(rng.uniform(-744.0, 709.0, 200_000)),
+        10.0 ** rng.uniform(-323.0, -308.0, 10_000),  # subnormal
+        rng.uniform(0.999, 1.001, 50_000),
+        [1.0, 2.0, np.finfo(float).max, np.finfo(float).tiny],
+    ])  # fmt: skip
+    got = np.empty_like(x)
+    vlog_array(x, got)
+    assert _ulps(got, np.log(x)).max() <= 1.0
+    specials = np.array([0.0, -0.0, -1.0, np.inf, -np.inf, np.nan])
+    got = np.empty_like(specials)
+    vlog_array(specials, got)
+    np.testing.assert_array_equal(got[:2], -np.inf)
+    assert np.isnan(got[2]) and got[3] == np.inf and np.isnan(got[4]) and np.isnan(got[5])
+
+
+def test_ell_layout_is_the_csr_matrix_padded_with_zeros():
+    grid = gridworld(6, slip=0.1, n_actions=5).mdp  # rows of 2..5 successors: a padded copy
+    idx, p = ell_layout(grid)
+    P = grid.transitions
+    dense = np.zeros(P.shape)
+    np.add.at(dense, (np.repeat(np.arange(P.shape[0]), idx.shape[1]), idx.ravel()), p.ravel())
+    np.testing.assert_array_equal(dense, P.toarray())
+    assert ell_layout(grid) is ell_layout(grid)  # cached per MDP
+    g = garnet(50, 3, 4, seed=0)  # every row 4 successors: views of the CSR arrays
+    idx, p = ell_layout(g)
+    assert idx.shape == (150, 4) and np.shares_memory(p, g.transitions.data)
+    assert ell_layout(make_random_mdp(0, S=30, A=2, density=0.2)) is NO_ELL  # 30-wide rows
+
+
+def _reference_backward(mdp, T, H):
+    """Q, V, pi of the soft backward pass with numpy and scipy (no compiled code)."""
+    S, A = mdp.shape
+    V = np.zeros((H + 1, S))
+    Q = np.zeros((H, S, A))
+    live = ~mdp.terminal
+    for t in range(H - 1, -1, -1):
+        Q[t] = mdp.reward + mdp.gamma * (mdp.transitions @ V[t + 1]).reshape(S, A)
+        Q[t, ~live] = 0.0
+        V[t] = np.where(live, T * logsumexp(Q[t] / T, axis=1), 0.0)
+    pi = np.exp((Q - V[:-1, :, None]) / T)
+    pi[:, ~live] = 1.0 / A
+    return Q, V, pi / pi.sum(-1, keepdims=True)
+
+
+def _reference_forward(mdp, pi, H):
+    S, A = mdp.shape
+    d = np.zeros((H + 1, S))
+    D = np.zeros((H, S, A))
+    d[0] = mdp.initial
+    live = mdp.terminal == 0
+    for t in range(H):
+        w = d[t, :, None] * np.where(live[:, None], pi[t], 1.0 / A)
+        D[t] = np.where(live[:, None], w, 0.0)
+        d[t + 1] = mdp.transitions.T @ w.ravel()
+    return d, D
+
+
+@pytest.mark.parametrize("case", ["grid", "garnet", "dense"])
+def test_fast_backward_and_forward_match_the_reference(case):
+    if case == "grid":  # ELL copy, terminal states, a slip
+        mdp = gridworld(7, slip=0.2, n_actions=5, gamma=0.97, horizon=30,
+                        reward=np.random.default_rng(2).normal(size=49)).mdp  # fmt: skip
+        mdp = mdp.replace(terminal=[3, 40])
+    elif case == "garnet":  # ELL view
+        mdp = garnet(300, 4, 3, seed=3, horizon=30)
+    else:  # CSR rows too wide for ELL
+        mdp = make_random_mdp(4, S=40, A=3, horizon=30, terminal=[5], density=0.5)
+    sol = soft_backward(mdp, 0.7)
+    Q, V, pi = _reference_backward(mdp, 0.7, 30)
+    np.testing.assert_allclose(sol.Q, Q, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sol.V, V, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sol.policy, pi, rtol=1e-12, atol=1e-15)
+    marg = policy_marginals(mdp, sol.policy)
+    d, D = _reference_forward(mdp, sol.policy, 30)
+    np.testing.assert_allclose(marg.state, d, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(marg.state_action, D, rtol=1e-12, atol=1e-15)
+
+
+def test_ell_and_csr_kernels_give_the_same_numbers():
+    mdp = gridworld(9, slip=0.1, n_actions=5, horizon=12,
+                    reward=np.random.default_rng(5).normal(size=81)).mdp  # fmt: skip
+    P = mdp.transitions
+    S, A = mdp.shape
+    out = []
+    for ell in (ell_layout(mdp), NO_ELL):
+        Q, V, pi = np.empty((12, S, A)), np.zeros((13, S)), np.empty((12, S, A))
+        kernels.backward_pass.sequential(
+            P.indptr, P.indices, P.data, *ell, mdp.reward, V[1:], 1.0, 0.3, False,
+            mdp.terminal, kernels.MODE_SOFT, _NO_POLICY, Q, V[:-1], pi,
+        )  # fmt: skip
+        out.append((Q, V, pi))
+    assert ell_layout(mdp)[0].shape[0] == S * A
+    for a, b in zip(*out, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_tiny_temperature_and_huge_rewards_stay_finite():
+    rng = np.random.default_rng(6)
+    mdp = gridworld(6, slip=0.1, n_actions=5, horizon=20, reward=1e4 * rng.normal(size=36)).mdp
+    for T in (1e-6, 1e4):
+        sol = soft_backward(mdp, T)
+        assert np.isfinite(sol.Q).all() and np.isfinite(sol.V).all()
+        np.testing.assert_allclose(sol.policy.sum(-1), 1.0, rtol=1e-14)
+        Q, V, pi = _reference_backward(mdp, T, 20)
+        np.testing.assert_allclose(sol.V, V, rtol=1e-12, atol=1e-12 * np.abs(V).max())
+        np.testing.assert_allclose(sol.policy, pi, atol=1e-12)
+    hard = soft_backward(mdp, 0.0)
+    np.testing.assert_allclose(soft_backward(mdp, 1e-6).V, hard.V, rtol=1e-6)
+
+
+def test_a_zero_prior_action_gets_no_mass():
+    mdp = gridworld(5, slip=0.1, n_actions=5, horizon=8,
+                    reward=np.random.default_rng(7).normal(size=25)).mdp  # fmt: skip
+    prior = np.ones(5)
+    prior[2] = 0.0
+    sol = soft_backward(mdp, 0.5, action_prior=prior)
+    assert np.isfinite(sol.V).all()
+    np.testing.assert_array_equal(sol.policy[..., 2], 0.0)
+    np.testing.assert_allclose(sol.policy.sum(-1), 1.0, rtol=1e-14)
+
+
+def test_no_pi_placeholder_leaves_v_unchanged():
+    mdp = gridworld(8, slip=0.1, n_actions=5, horizon=5,
+                    reward=np.random.default_rng(8).normal(size=64)).mdp  # fmt: skip
+    P = mdp.transitions
+    S, A = mdp.shape
+    Vs = []
+    for pi in (np.empty((5, S, A)), _NO_PI):
+        Q, V = np.empty((5, S, A)), np.zeros((6, S))
+        kernels.backward_pass.sequential(
+            P.indptr, P.indices, P.data, *ell_layout(mdp), mdp.reward, V[1:], 1.0, 0.5, False,
+            mdp.terminal, kernels.MODE_SOFT, _NO_POLICY, Q, V[:-1], pi,
+        )  # fmt: skip
+        Vs.append(V)
+    np.testing.assert_array_equal(Vs[0], Vs[1])
