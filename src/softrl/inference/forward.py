@@ -80,8 +80,12 @@ def _forward(
     """
     PT = mdp.transitions_T
     n_states, n_actions = mdp.shape
-    d = np.empty((horizon + 1, n_states))
-    D = np.empty((horizon, n_states, n_actions))
+    # d, D and the scratch weights in one allocation (see backward._outputs: page faults).
+    n_sa = n_states * n_actions
+    buf = np.empty((horizon + 1) * n_states + horizon * n_sa + n_sa)
+    d = buf[: (horizon + 1) * n_states].reshape(horizon + 1, n_states)
+    D = buf[d.size : d.size + horizon * n_sa].reshape(horizon, n_states, n_actions)
+    weight = buf[buf.size - n_sa :]
     d[0] = initial
     no_tilt = np.empty((1, 0))
     V_arg, tilt = no_tilt, no_tilt
@@ -95,8 +99,7 @@ def _forward(
     pol = np.ascontiguousarray(policy if policy.ndim == 3 else policy[None])
     n_bad = forward_pass(
         PT.indptr, PT.indices, PT.data, pol, mdp.terminal, V_arg, tilt,
-        1.0 / temperature if temperature > 0 else np.inf, _POLICY_ATOL, d, D,
-        np.empty(n_states * n_actions),
+        1.0 / temperature if temperature > 0 else np.inf, _POLICY_ATOL, d, D, weight,
     )  # fmt: skip
     if n_bad:  # raises, naming the row that is not a distribution
         check_policy(policy, n_states, n_actions, horizon)
