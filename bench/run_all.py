@@ -111,7 +111,6 @@ class Bench:
     full_cap_s: int = 4 * 3600
     quick_cap_s: int = 120
     needs_gpu: bool = False
-    optional: bool = False  # its script may be missing from a checkout: then it is skipped
     what: str = ""
     scripts: tuple[str, ...] = field(default=())
 
@@ -237,7 +236,7 @@ BENCHES: tuple[Bench, ...] = (
           full=(_c("bench/scale.py"),),
           quick=(_c("bench/scale.py", "--quick"),),
           estimate="20 min (10^7-state soft VI, peak about 8 GB; MCE IRL step at 10^6)",
-          full_cap_s=3600, quick_cap_s=150, optional=True,
+          full_cap_s=3600, quick_cap_s=150,
           what="soft VI on a 10^7-state Garnet MDP; an MCE IRL gradient step at 10^6 states"),
     Bench("gpu_tabular", "project",
           full=(_c("bench/gpu_tabular.py"),),
@@ -437,10 +436,6 @@ def run_bench(bench: Bench, quick: bool, say: Any) -> Outcome:
     venv = VENVS[bench.venv]
     if bench.needs_gpu and not gpu_available():
         return Outcome(bench.name, "skipped (no GPU on this machine)", 0.0, [])
-    missing = [s for s in bench.script_paths() if not (ROOT / s).is_file()]
-    if bench.optional and missing:
-        return Outcome(bench.name, f"skipped ({', '.join(missing)} not in this checkout)",
-                       0.0, [])
     cap = bench.quick_cap_s if quick else bench.full_cap_s
     parts, total, status = [], 0.0, "ok"
     for k, argv in enumerate(bench.commands(quick)):

@@ -107,22 +107,18 @@ def test_bench_table_is_consistent() -> None:
         assert bench.venv in run_all.VENVS, bench.name
         assert bench.full and bench.quick, bench.name
         for script in bench.script_paths():
-            if bench.optional and not (ROOT / script).is_file():
-                continue  # a bench still being written: the driver skips it
             assert (ROOT / script).is_file(), f"{bench.name}: {script} does not exist"
         for cmd in bench.quick:
             if bench.name in run_all.BUDGET_QUICK:
                 assert "--quick" not in cmd
             else:
                 assert cmd[1:] == ("--quick",), f"{bench.name}: quick command {cmd}"
-                if (ROOT / cmd[0]).is_file():
-                    assert "--quick" in _script_arguments(ROOT / cmd[0]), cmd[0]
+                assert "--quick" in _script_arguments(ROOT / cmd[0]), cmd[0]
     listed = {Path(s).name for b in run_all.BENCHES for s in b.script_paths()}
     on_disk = {p.name for p in BENCH.glob("*.py")}
     assert on_disk - listed - set(run_all.NOT_BENCHES) == set(), \
         "a bench/*.py is neither in run_all.BENCHES nor in run_all.NOT_BENCHES"
     assert set(run_all.NOT_BENCHES) <= on_disk
-    assert [b.name for b in run_all.BENCHES if b.optional] == ["scale"]
 
 
 def test_results_md_has_every_block() -> None:
@@ -213,14 +209,6 @@ def test_a_bench_past_its_cap_is_killed_and_reported(
     out = run_all.run_bench(bench, quick=True, say=lambda _: None)
     assert out.status == "timed out after 1 s"
     assert out.seconds < 30
-
-
-def test_an_optional_bench_without_its_script_is_skipped(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bench = run_all.Bench("later", "project", full=(("bench/not_yet.py",),),
-                          quick=(("bench/not_yet.py", "--quick"),), estimate="-", optional=True)
-    out = run_all.run_bench(bench, quick=True, say=lambda _: None)
-    assert out.status == "skipped (bench/not_yet.py not in this checkout)"
 
 
 def test_a_bench_summary_file_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
