@@ -22,6 +22,7 @@ The driver
     .venv/bin/python bench/run_all.py --dry-run --quick      # the commands, nothing run
     .venv/bin/python bench/run_all.py --quick                # smoke run, a few minutes
     .venv/bin/python bench/run_all.py --only softq pg        # some benches, full budgets
+    .venv/bin/python bench/run_all.py --table-only           # after editing BENCHES
 """
 
 from __future__ import annotations
@@ -235,7 +236,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("scale", "project",
           full=(_c("bench/scale.py"),),
           quick=(_c("bench/scale.py", "--quick"),),
-          estimate="20 min (10^7-state soft VI, peak about 8 GB; MCE IRL step at 10^6)",
+          estimate="5 min (10^7-state soft VI 80 s, peak 5.6 GB; MCE IRL steps at 10^6)",
           full_cap_s=3600, quick_cap_s=150,
           what="soft VI on a 10^7-state Garnet MDP; an MCE IRL gradient step at 10^6 states"),
     Bench("gpu_tabular", "project",
@@ -518,11 +519,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="interpreter that creates missing venvs (default python3)")
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="markdown file whose bench:auto blocks are rewritten")
+    parser.add_argument("--table-only", action="store_true",
+                        help="rewrite the commands table from BENCHES; run nothing")
     args = parser.parse_args(argv)
     try:
         benches = bench_by_name(args.only)
     except ValueError as err:
         parser.error(str(err))
+    if args.table_only:
+        try:
+            write_results(args.results, {"commands": commands_table()})
+        except ValueError as err:
+            parser.error(f"{args.results}: {err}")
+        return 0
     if args.list:
         for b in benches:
             print(f"{b.name:<16} {VENVS[b.venv].path:<22} {len(b.full)} full / "

@@ -128,6 +128,16 @@ def test_results_md_has_every_block() -> None:
     assert [n for n in run_all.block_names(text) if n in names] == names
 
 
+def test_table_only_rewrites_the_commands_block(tmp_path: Path) -> None:
+    path = tmp_path / "RESULTS.md"
+    path.write_text("intro\n<!-- bench:auto commands begin -->\nold\n"
+                    "<!-- bench:auto commands end -->\nrest\n")
+    assert run_all.main(["--table-only", "--results", str(path)]) == 0
+    text = path.read_text()
+    assert text.startswith("intro\n") and text.endswith("\nrest\n") and "old" not in text
+    assert "| scale |" in text and "`bench/.venv-sb3/bin/python bench/pg.py --quick`" in text
+
+
 def test_only_rejects_unknown_benches() -> None:
     assert [b.name for b in run_all.bench_by_name(["pg", "sql"])] == ["pg", "sql"]
     with pytest.raises(ValueError, match="--only nope: unknown bench"):
