@@ -5,9 +5,9 @@ import pytest
 
 from mdp_factories import make_random_mdp
 from softrl.envs import garnet, gridworld
-from softrl.inference import soft_backward, soft_bellman_step
+from softrl.inference import occupancy, soft_backward, soft_bellman_step
 from softrl.mdp import MDPValidationError
-from softrl.planning import policy_iteration, soft_value_iteration
+from softrl.planning import discounted_occupancy, policy_iteration, soft_value_iteration
 
 METHODS = ("extrapolated", "value_iteration", "policy_iteration")
 
@@ -140,3 +140,54 @@ def test_bad_mdps():
         soft_value_iteration(make_random_mdp(0, gamma=1.0))
     with pytest.raises(MDPValidationError, match="mdp"):
         soft_value_iteration(np.zeros((3, 2, 3)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("terminal", [None, [2]])
+def test_discounted_occupancy_matches_the_direct_solve(seed, terminal):
+    mdp = make_random_mdp(seed, S=8, A=3, gamma=0.9, terminal=terminal, density=0.5)
+    pi = np.random.default_rng(seed).dirichlet(np.ones(3), size=8)
+    initial = np.random.default_rng(seed + 10).dirichlet(np.ones(8))
+    ref = occupancy(mdp, pi, initial=initial, method="direct")
+    rho, d = discounted_occupancy(mdp, pi, initial=initial, tol=1e-13)
+    np.testing.assert_allclose(rho, ref, rtol=0, atol=1e-10)
+    live = ~mdp.terminal
+    np.testing.assert_allclose(rho[live].sum(axis=1), d[live], rtol=1e-12)
+
+
+def test_discounted_occupancy_on_a_garnet_with_a_warm_start():
+    mdp = garnet(3000, 4, 5, seed=4)
+    pi = soft_value_iteration(mdp, 0.5, tol=1e-8).policy
+    rho, d = discounted_occupancy(mdp, pi, tol=1e-12)
+    ref = occupancy(mdp, pi, method="iterative", tol=1e-13)
+    np.testing.assert_allclose(rho, ref, rtol=0, atol=1e-9)
+    assert abs(d.sum() - 1 / (1 - mdp.gamma)) < 1e-8
+    again, _ = discounted_occupancy(mdp, pi, tol=1e-12, d_init=d)
+    np.testing.assert_allclose(again, rho, rtol=0, atol=1e-9)
+
+
+def test_reward_override_equals_a_new_mdp():
+    mdp = make_random_mdp(6, S=6, A=3, gamma=0.9, terminal=[1])
+    reward = np.random.default_rng(1).normal(size=(6, 3))
+    ref = soft_value_iteration(mdp.replace(reward=reward), 0.4, tol=1e-12)
+    sol = soft_value_iteration(mdp, 0.4, tol=1e-12, reward=reward)
+    np.testing.assert_array_equal(sol.V, ref.V)
+    with pytest.raises(MDPValidationError, match="reward"):
+        soft_value_iteration(mdp, reward=np.zeros((6, 2)))
+
+
+def test_discounted_occupancy_bad_arguments():
+    mdp = make_random_mdp(0)
+    pi = np.full((5, 3), 1 / 3)
+    with pytest.raises(MDPValidationError, match="horizon"):
+        discounted_occupancy(make_random_mdp(0, horizon=3), pi)
+    with pytest.raises(MDPValidationError, match="gamma"):
+        discounted_occupancy(make_random_mdp(0, gamma=1.0), pi)
+    with pytest.raises(MDPValidationError, match="policy"):
+        discounted_occupancy(mdp, np.ones((5, 3)))
+    with pytest.raises(MDPValidationError, match="tol"):
+        discounted_occupancy(mdp, pi, tol=-1.0)
+    with pytest.raises(MDPValidationError, match="initial"):
+        discounted_occupancy(mdp, pi, initial=np.ones(5))
+    with pytest.raises(MDPValidationError, match="d_init"):
+        discounted_occupancy(mdp, pi, d_init=np.zeros(4))

@@ -7,12 +7,18 @@ from softrl.planning.hard import (
     policy_iteration,
     value_iteration,
 )
-from softrl.planning.soft import SOLVER_METHODS, SolverSolution, soft_value_iteration
+from softrl.planning.soft import (
+    SOLVER_METHODS,
+    SolverSolution,
+    discounted_occupancy,
+    soft_value_iteration,
+)
 
 __all__ = [
     "SOLVER_METHODS",
     "PlanningResult",
     "SolverSolution",
+    "discounted_occupancy",
     "greedy_policy",
     "policy_evaluation",
     "policy_iteration",
