@@ -256,8 +256,9 @@ def report(task: str) -> None:
         runs.setdefault(data["variant"], []).append(data)
     levels = [threshold] + ([TASKS[task]["flag"]] if "flag" in TASKS[task] else [])
     heads = " | ".join(f"steps to {lv:g} (each seed)" for lv in levels)
-    lines = [f"| {task} variant | seeds | {heads} | final return (median) | best (median) |",
-             "|---" * (4 + len(levels)) + "|"]
+    lines = [f"| {task} variant | seeds | {heads} | final return (median) | mean of the last 5 "
+             f"evaluations (median) | best (median) |",
+             "|---" * (5 + len(levels)) + "|"]
     for variant, rs in sorted(runs.items()):
         cols = []
         for level in levels:
@@ -269,9 +270,10 @@ def report(task: str) -> None:
         finals = [r["curve"][-1][1] for r in rs]
         last = sorted({r["curve"][-1][0] for r in rs})
         bests = [max(v for _, v in r["curve"]) for r in rs]
+        tails = [statistics.mean(v for _, v in r["curve"][-5:]) for r in rs]
         lines.append(f"| {variant} | {len(rs)} (to {', '.join(map(str, last))} steps) | "
                      f"{' | '.join(cols)} | {statistics.median(finals):.1f} | "
-                     f"{statistics.median(bests):.1f} |")
+                     f"{statistics.median(tails):.1f} | {statistics.median(bests):.1f} |")
     print("\n".join(lines))
     from summary import write_summary  # bench/summary.py
 
