@@ -6,18 +6,19 @@ Stable-Baselines3 is not a softrl dependency; the bench runs in its own venv:
     bench/.venv-sb3/bin/pip install torch==2.13.0
     bench/.venv-sb3/bin/pip install "stable-baselines3==2.9.*"
     bench/.venv-sb3/bin/pip install -e .
+    bench/.venv-sb3/bin/pip install sbx-rl       # optional: SBX (JAX, CPU) in the speed table
 
 Then
 
-    bench/.venv-sb3/bin/python bench/sac.py speed            # steps/s, ratio, FLOP floor
+    bench/.venv-sb3/bin/python bench/sac.py speed            # steps/s, ratios, FLOP floor
     bench/.venv-sb3/bin/python bench/sac.py learn --agent softrl --seeds 0 1 2
     bench/.venv-sb3/bin/python bench/sac.py learn --agent sb3 --seeds 0 1 2
     bench/.venv-sb3/bin/python bench/sac.py plot             # bench/sac_learning_curve.png
 
 Both agents get identical hyperparameters: 256x256 MLPs, batch 256, learning rate 3e-4,
 buffer 1e6, gamma 0.99, tau 0.005, 100 random steps, one gradient step per env step, learned
-temperature (initial 1, target entropy -1). ``speed`` alternates the two agents in chunks in one
-process so that the shared machine's noise hits both alike.
+temperature (initial 1, target entropy -1). ``speed`` alternates the agents (softrl, SB3 and,
+when installed, SBX) in chunks in one process so that the shared machine's noise hits all alike.
 """
 
 from __future__ import annotations
@@ -95,57 +96,96 @@ def matmul_flops_per_s(threads: int, n: int = 256, repeats: int = 200) -> float:
     return 2 * n**3 * repeats / (time.perf_counter() - start)
 
 
+def make_sbx(seed: int):
+    from sbx import SAC as SBXSAC
+
+    return SBXSAC("MlpPolicy", ENV, seed=seed, verbose=0, train_freq=1,
+                  policy_kwargs={"net_arch": [HIDDEN, HIDDEN]}, ent_coef="auto", **COMMON)
+
+
 def speed(args: argparse.Namespace) -> None:
-    """Env steps/s of learn() for both agents, alternating chunks, at each thread count."""
+    """Env steps/s of learn() for every agent, in chunks taken in turn, at each thread count.
+
+    Each chunk is timed by the wall clock and by the process's CPU time; the report gives, per
+    agent, the median and best chunk (wall steps/s) and the median steps per CPU second (what a
+    busy machine distorts least, meaningful at one thread). SBX (JAX) runs at XLA's own thread
+    count unless ``--sbx-threads 1`` (set before JAX starts).
+    """
+    import os
+
+    if args.sbx_threads == 1:
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
+                                   + " --xla_cpu_multi_thread_eigen=false").strip()
+    load_start = os.getloadavg()
     agents = {}
     for threads in args.threads:
         torch.set_num_threads(threads)
-        agents[("softrl", threads)] = make_softrl(0, threads)
-        agents[("sb3", threads)] = make_sb3(0)
-    elapsed = {key: 0.0 for key in agents}
-    steps = {key: 0 for key in agents}
+        if "softrl" in args.agents:
+            agents[("softrl", threads)] = make_softrl(0, threads)
+        if "sb3" in args.agents:
+            agents[("sb3", threads)] = make_sb3(0)
+    if "sbx" in args.agents:
+        try:
+            agents[("sbx", args.sbx_threads)] = make_sbx(0)
+        except ImportError as err:  # not installed in this venv
+            print(f"SBX skipped: {err}")
+    wall = {key: [] for key in agents}
+    cpu = {key: [] for key in agents}
 
     def run(key, n):
-        torch.set_num_threads(key[1])
+        torch.set_num_threads(max(key[1], 1))
         agent = agents[key]
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         if key[0] == "softrl":
             agent.learn(n)
         else:
             agent.learn(n, reset_num_timesteps=False)
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - start_cpu
 
-    for key in agents:  # warm-up: past learning_starts, buffers and allocators warm
+    for key in agents:  # warm-up: past learning_starts, buffers, allocators and JIT warm
         run(key, args.warmup)
     for _ in range(args.rounds):
         for key in agents:
-            elapsed[key] += run(key, args.chunk)
-            steps[key] += args.chunk
-    sps = {key: steps[key] / elapsed[key] for key in agents}
+            w, c = run(key, args.chunk)
+            wall[key].append(args.chunk / w)
+            cpu[key].append(args.chunk / c)
+    med = {key: float(np.median(v)) for key, v in wall.items()}
     mm = {t: matmul_flops_per_s(t) for t in args.threads}
-    f_softrl = update_flops(3, 1, HIDDEN, BATCH, sb3=False)
-    f_sb3 = update_flops(3, 1, HIDDEN, BATCH, sb3=True)
+    flops = {"softrl": update_flops(3, 1, HIDDEN, BATCH, sb3=False),
+             "sb3": update_flops(3, 1, HIDDEN, BATCH, sb3=True),
+             "sbx": update_flops(3, 1, HIDDEN, BATCH, sb3=True)}
     rows = []
-    for (name, threads), value in sorted(sps.items()):
-        flops = f_softrl if name == "softrl" else f_sb3
-        floor = mm[threads] / flops
-        rows.append({"agent": name, "threads": threads, "steps_per_s": round(value, 1),
-                     "update_mflop": round(flops / 1e6, 1),
-                     "matmul_gflop_per_s": round(mm[threads] / 1e9, 1),
-                     "flop_floor_steps_per_s": round(floor, 1),
-                     "fraction_of_floor": round(value / floor, 2)})
-    best_softrl = max(v for (n, _), v in sps.items() if n == "softrl")
-    best_sb3 = max(v for (n, _), v in sps.items() if n == "sb3")
-    default_threads = max(args.threads)
-    report = {
-        "rows": rows,
-        "ratio_best_vs_best": round(best_softrl / best_sb3, 2),
-        "ratio_same_threads": {t: round(sps[("softrl", t)] / sps[("sb3", t)], 2)
-                               for t in args.threads},
-        "ratio_best_vs_sb3_default_threads": round(
-            best_softrl / sps[("sb3", default_threads)], 2),
-        "steps_per_agent": args.warmup + args.rounds * args.chunk,
-    }
+    for (name, threads) in sorted(agents):
+        row = {"agent": name, "threads": threads or "xla default",
+               "steps_per_s_median": round(med[(name, threads)], 1),
+               "steps_per_s_best": round(max(wall[(name, threads)]), 1),
+               "steps_per_cpu_s_median": round(float(np.median(cpu[(name, threads)])), 1),
+               "update_mflop": round(flops[name] / 1e6, 1)}
+        if threads in mm:
+            floor = mm[threads] / flops[name]
+            row.update({"matmul_gflop_per_s": round(mm[threads] / 1e9, 1),
+                        "flop_floor_steps_per_s": round(floor, 1),
+                        "median_fraction_of_floor": round(med[(name, threads)] / floor, 2)})
+        rows.append(row)
+
+    def best(name):
+        values = [v for (n, _), v in med.items() if n == name]
+        return max(values) if values else None
+
+    report = {"rows": rows, "chunks_per_agent": args.rounds, "chunk_steps": args.chunk,
+              "load_average_start": [round(x, 2) for x in load_start],
+              "load_average_end": [round(x, 2) for x in os.getloadavg()]}
+    if best("softrl") and best("sb3"):
+        report["ratio_softrl_vs_sb3_best_median"] = round(best("softrl") / best("sb3"), 2)
+        report["ratio_softrl_vs_sb3_same_threads"] = {
+            t: round(med[("softrl", t)] / med[("sb3", t)], 2) for t in args.threads}
+        report["ratio_softrl_vs_sb3_cpu_s_same_threads"] = {
+            t: round(float(np.median(cpu[("softrl", t)]) / np.median(cpu[("sb3", t)])), 2)
+            for t in args.threads}
+    if best("softrl") and best("sbx"):
+        report["ratio_softrl_vs_sbx_best_median"] = round(best("softrl") / best("sbx"), 2)
+    if best("sbx") and best("sb3"):
+        report["ratio_sbx_vs_sb3_best_median"] = round(best("sbx") / best("sb3"), 2)
     print(json.dumps(report, indent=2))
 
 
@@ -237,6 +277,10 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=300)
     p.add_argument("--chunk", type=int, default=300)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--agents", nargs="+", choices=["softrl", "sb3", "sbx"],
+                   default=["softrl", "sb3", "sbx"])
+    p.add_argument("--sbx-threads", type=int, choices=[0, 1], default=0,
+                   help="0: XLA's default thread pool; 1: one thread")
     p.set_defaults(func=speed)
     p = sub.add_parser("learn", help="learning runs with periodic evaluation")
     p.add_argument("--agent", choices=["softrl", "sb3"], required=True)

@@ -38,13 +38,18 @@ def _digest(agent: SAC) -> str:
     return m.hexdigest()[:16]
 
 
+@pytest.mark.parametrize("manual", [False, True])
 @pytest.mark.parametrize("variant", sorted(PINNED))
-def test_sac_run_matches_numbers_recorded_before_refactor(variant: str) -> None:
+def test_sac_run_matches_numbers_recorded_before_refactor(variant: str, manual: bool) -> None:
+    """The digest pins the autograd path bit for bit; the hand-written update (issue 19)
+    rounds differently and is held to the sums."""
     digest, sums, log_temperature = PINNED[variant]
-    agent = SAC(TOY_ID, seed=3, variant=variant, checkpoint_every=0, **SMALL).learn(300)
+    agent = SAC(TOY_ID, seed=3, variant=variant, checkpoint_every=0, **SMALL)
+    agent.manual_update = manual
+    agent.learn(300)
     got = [float(p.detach().double().sum())
            for net in (agent.actor, agent.critic) for p in net.parameters()]
     np.testing.assert_allclose(got, sums, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(float(agent.log_temperature), log_temperature, rtol=1e-4)
-    if torch.backends.cpu.get_cpu_capability() == "AVX512":
+    if torch.backends.cpu.get_cpu_capability() == "AVX512" and not manual:
         assert _digest(agent) == digest

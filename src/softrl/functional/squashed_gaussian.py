@@ -71,11 +71,67 @@ def squashed_gaussian_sample(
         Log-density of ``action`` under the squashed Gaussian.
     """
     eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+    action, log_prob, _ = squashed_gaussian_from_noise(mean, log_std, eps)
+    return action, log_prob
+
+
+def squashed_gaussian_from_noise(
+    mean: Tensor, log_std: Tensor, eps: Tensor
+) -> tuple[Tensor, Tensor, Tensor]:
+    """a = tanh(u), u = mean + std * eps, std = exp(log_std), and log pi(a) for given noise.
+
+    log pi(a) = sum_j (-eps_j^2 / 2 - log_std_j - log sqrt(2 pi)) - sum_j log(1 - tanh(u_j)^2):
+    the Gaussian term uses z = (u - mean) / std = eps exactly. :func:`squashed_gaussian_sample`
+    draws ``eps`` and calls this; the hand-written SAC update calls it with its own noise
+    buffer and keeps ``std`` for :func:`squashed_gaussian_backward`.
+
+    Parameters
+    ----------
+    mean, log_std, eps : Tensor, shape (B, A)
+        Gaussian parameters and the standard-normal noise.
+
+    Returns
+    -------
+    action : Tensor, shape (B, A)
+    log_prob : Tensor, shape (B,)
+    std : Tensor, shape (B, A)
+    """
     std = torch.exp(log_std)
     u = mean + std * eps
-    # log N(u; mean, std) with z = eps exactly, which saves recomputing (u - mean) / std.
     log_prob = (-0.5 * eps.square() - log_std - _LOG_SQRT_2PI).sum(-1)
-    return torch.tanh(u), log_prob - tanh_log_det_jacobian(u)
+    return torch.tanh(u), log_prob - tanh_log_det_jacobian(u), std
+
+
+def squashed_gaussian_backward(
+    grad_action: Tensor, grad_log_prob: Tensor | float, action: Tensor, eps: Tensor,
+    std: Tensor
+) -> tuple[Tensor, Tensor]:
+    """Gradients of a loss L with respect to ``mean`` and ``log_std`` through the reparameterized
+    sample of :func:`squashed_gaussian_from_noise`, given dL/da and dL/d log pi.
+
+    With u = mean + std * eps and a = tanh(u): d log pi / du_j = 2 a_j (the derivative of
+    -log(1 - tanh(u_j)^2)), d log pi / d log_std_j = -1 at fixed eps, da_j / du_j = 1 - a_j^2, so
+
+        dL/du = dL/da * (1 - a^2) + dL/dlog pi * 2 a,
+        dL/dmean = dL/du,   dL/dlog_std = dL/du * std * eps - dL/dlog pi.
+
+    Parameters
+    ----------
+    grad_action : Tensor, shape (B, A)
+        dL/da.
+    grad_log_prob : Tensor, shape (B,) or (), or float
+        dL/d log pi(a|s), per row or shared.
+    action, eps, std : Tensor, shape (B, A)
+        What the forward pass used and returned.
+
+    Returns
+    -------
+    grad_mean, grad_log_std : Tensor, shape (B, A)
+    """
+    g_logp = grad_log_prob.unsqueeze(-1) if isinstance(grad_log_prob, Tensor) \
+        and grad_log_prob.dim() == 1 else grad_log_prob
+    grad_u = grad_action * (1.0 - action.square()) + (2.0 * g_logp) * action
+    return grad_u, grad_u * std * eps - g_logp
 
 
 def squashed_gaussian_log_prob(
