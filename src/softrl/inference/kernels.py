@@ -27,6 +27,9 @@ from numba.extending import intrinsic
 from softrl._numerics import JIT, TINY
 from softrl.inference._vexp import vexp, vlog
 
+# numba's cache checks this file's time stamp, not that of _vexp.py: after editing _vexp.py,
+# touch this file (or clear __pycache__), or the cached kernels keep the old vexp / vlog.
+
 __all__ = [
     "MODE_SOFT",
     "MODE_POLICY",
@@ -242,8 +245,9 @@ def _soft_max_block(Q, V, pi, terminal, temperature, inv_t, lo, hi, ebuf, mbuf, 
     Qf = Q.reshape(Q.size)
     base = lo * n_actions
     n_entries = (hi - lo) * n_actions
+    q = Qf[base : base + n_entries]  # a slice: base + i would cost a wrap-around test
     for i in range(n_entries):  # the soft max's exponentials, vectorised
-        ebuf[i] = vexp((Qf[base + i] - mbuf[i]) * inv_t)
+        ebuf[i] = vexp((q[i] - mbuf[i]) * inv_t)
     # z(s) = sum_a exp((Q - m) / T), then log z in a flat (vectorised) loop.
     for s in range(lo, hi):
         k = (s - lo) * n_actions
@@ -520,13 +524,25 @@ def _renamed(fn, suffix: str):
     return clone
 
 
+def _unsigned(arg):
+    """An int32 / int64 array as the same bits in uint32 / uint64 (other arguments as given).
+
+    Every integer array a kernel takes holds indices (>= 0).  Unsigned, numba knows that an
+    index cannot be negative and drops its wrap-around test (a[i] for i < 0): the gather
+    ``weight[indices[k]]`` of the forward pass ran 2.3x faster (0.67 -> 0.29 ns an entry).
+    """
+    if isinstance(arg, np.ndarray) and arg.dtype.kind == "i":
+        return arg.view(arg.dtype.newbyteorder("=").str.replace("i", "u"))
+    return arg
+
+
 def _dispatch(fn, size_arg: int):
     seq = nb.njit(parallel=False, **_JIT)(fn)
     par = nb.njit(parallel=True, **_JIT)(_renamed(fn, "_threaded"))
 
     def kernel(*args):
         threads = args[size_arg].size >= PARALLEL_MIN_NNZ and _cores_free()
-        return (par if threads else seq)(*args)
+        return (par if threads else seq)(*[_unsigned(a) for a in args])
 
     kernel.__name__ = fn.__name__.lstrip("_")
     kernel.__doc__ = fn.__doc__
