@@ -248,6 +248,32 @@ def quick() -> None:
     print(md)
 
 
+PANELS = {"cartpole": {
+    "CartPole-v1, soft DQN family": ["bc", "scratch_q", "pretrain_q", "replay"],
+    "CartPole-v1, on-policy family": ["bc", "scratch_pg", "pretrain_pg", "hybrid", "ispg",
+                                      "ispg_dirac"]}}
+"""Tasks whose plot has one panel per family of variants."""
+
+
+def _plot_variant(ax: Any, variant: str, rs: list[dict], color: str) -> None:
+    """Seeds on one grid: the median over seeds and the range as a light band; else each
+    seed's curve (a single point, as for BC alone: a dotted level)."""
+    grids = {tuple(s for s, _ in r["curve"]) for r in rs}
+    if len(rs) > 2 and len(grids) == 1 and len(next(iter(grids))) > 1:
+        xs = next(iter(grids))
+        ys = np.array([[v for _, v in r["curve"]] for r in rs])
+        ax.plot(xs, np.median(ys, 0), color=color, label=f"{variant} (median of {len(rs)})")
+        ax.fill_between(xs, ys.min(0), ys.max(0), color=color, alpha=0.08)
+        return
+    if all(len(r["curve"]) == 1 for r in rs):
+        level = statistics.median(r["curve"][0][1] for r in rs)
+        ax.axhline(level, color=color, ls=":", label=f"{variant} (median of {len(rs)})")
+        return
+    for i, r in enumerate(rs):
+        xs, ys = zip(*r["curve"], strict=True)
+        ax.plot(xs, ys, color=color, alpha=0.8, label=variant if i == 0 else None)
+
+
 def report(task: str) -> None:
     threshold = TASKS[task]["threshold"]
     runs: dict[str, list[dict]] = {}
@@ -281,18 +307,17 @@ def report(task: str) -> None:
                   {"variants": sorted(runs)})
     from softrl.plot._mpl import pyplot
 
-    fig, ax = pyplot().subplots(figsize=(7, 4.5))
-    for (variant, rs), color in zip(sorted(runs.items()), [f"C{i}" for i in range(10)],
-                                    strict=False):
-        for i, r in enumerate(rs):
-            xs, ys = zip(*r["curve"], strict=True)
-            if len(xs) == 1:
-                ax.axhline(ys[0], color=color, ls=":", label=variant if i == 0 else None)
-            else:
-                ax.plot(xs, ys, color=color, alpha=0.8, label=variant if i == 0 else None)
-    ax.axhline(threshold, color="k", ls="--", lw=1)
-    ax.set(xlabel="env steps", ylabel="greedy evaluation return", title=TASKS[task]["env"])
-    ax.legend()
+    panels = PANELS.get(task, {TASKS[task]["env"]: sorted(runs)})
+    fig, axes = pyplot().subplots(1, len(panels), figsize=(7 * len(panels), 4.5),
+                                  squeeze=False)
+    colors = {v: f"C{i}" for i, v in enumerate(sorted(runs))}
+    for ax, (title, variants) in zip(axes[0], panels.items(), strict=True):
+        for variant in variants:
+            if variant in runs:
+                _plot_variant(ax, variant, runs[variant], colors[variant])
+        ax.axhline(threshold, color="k", ls="--", lw=1)
+        ax.set(xlabel="env steps", ylabel="greedy evaluation return", title=title)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(Path(__file__).parent / f"lfd_{task}.png", dpi=100)
 
