@@ -7,7 +7,7 @@ from scipy.special import logsumexp
 
 from mdp_factories import make_random_mdp
 from softrl.envs import garnet, gridworld
-from softrl.inference import kernels, policy_marginals, soft_backward
+from softrl.inference import kernels, policy_marginals, soft_backward, soft_bellman_step
 from softrl.inference._layout import NO_ELL, ell_layout
 from softrl.inference._vexp import vexp_array, vlog_array
 from softrl.inference.backward import _NO_PI, _NO_POLICY
@@ -182,3 +182,12 @@ def test_no_pi_placeholder_leaves_v_unchanged():
         )  # fmt: skip
         Vs.append(V)
     np.testing.assert_array_equal(Vs[0], Vs[1])
+
+
+def test_prefetching_path_of_a_large_mdp_matches_scipy():
+    mdp = garnet(70_000, 2, 3, seed=9)  # V beyond 2^16 states: the prefetching loop
+    V = np.random.default_rng(9).normal(size=mdp.n_states)
+    Q, V_new = soft_bellman_step(mdp, mdp.reward, V, 0.5)
+    Q_ref = mdp.reward + mdp.gamma * (mdp.transitions @ V).reshape(mdp.shape)
+    np.testing.assert_allclose(Q, Q_ref, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(V_new, 0.5 * logsumexp(Q_ref / 0.5, axis=1), rtol=1e-13, atol=1e-13)

@@ -178,11 +178,14 @@ def _backup_block(
     # Prefetch the values the rows _PREFETCH_AHEAD entries on will read (V out of the caches).
     ahead = _PREFETCH_AHEAD // width if use_ell and v_next.size >= _PREFETCH_MIN_SIZE else 0
     last = flat_idx.size - 1
-    if use_ell and ahead == 0 and mode == MODE_SOFT:
+    if use_ell and mode == MODE_SOFT:
         # The common case with its tests hoisted out of the loop (1.9 ns an (s, a) less):
         # Q, then m(s) = max_a Q(s, a) repeated over a, so that the exp loop below is flat.
         for s in range(lo, hi):
             row = s * n_actions
+            if ahead > 0:
+                for k in range((row + ahead) * width, (row + ahead + n_actions) * width):
+                    _prefetch(v_next, flat_idx[min(k, last)])
             m = -np.inf
             if terminal[s]:
                 m = 0.0
