@@ -76,6 +76,10 @@ class TaskBuffer:
     def __len__(self) -> int:
         return len(self.rewards)
 
+    def clear(self) -> None:
+        """Drop every transition (PEARL refills its context buffers with recent episodes)."""
+        self.__init__(self.obs.shape[1], self.actions.shape[1])  # type: ignore[misc]
+
     def add(self, ep: Episode) -> None:
         """Append an episode."""
         self.obs = np.concatenate([self.obs, ep.obs])

@@ -93,13 +93,22 @@ class PEARLConfig:
     context_size: int = 32
     """Context transitions per task per gradient step."""
     tasks_per_iteration: int = 5
-    """Tasks that collect data in each iteration (one prior and one posterior episode each)."""
+    """Tasks that collect data in each iteration."""
+    prior_episodes: int = 1
+    """Episodes with z ~ p(z) per collecting task; they replace the task's context buffer
+    (the encoder sees recent data of the current policy, as in PEARL's encoder buffer)."""
+    posterior_episodes: int = 1
+    """Episodes with z ~ q(z | those prior episodes) per collecting task, for the RL buffer
+    only (the policy learns to act on posterior samples)."""
     grad_steps: int = 50
     """Gradient steps per iteration."""
     initial_episodes: int = 2
     """Episodes collected with z ~ p(z) on every training task before the first step."""
     oracle: bool = False
     """Condition on the true task parameters instead of the inferred z (the oracle)."""
+    no_context: bool = False
+    """Condition on z = 0 always: the same SAC trained on the task distribution without task
+    information (the "from scratch" baseline; excludes ``oracle``)."""
     device: str = "cpu"
     """Torch device."""
 
@@ -110,13 +119,18 @@ class PEARLConfig:
             "seed": [Interval(int, 0, None, closed="left")], "n_train_tasks": [pos],
             "n_test_tasks": [pos], "latent_dim": [pos], "meta_batch": [pos],
             "batch_size": [pos], "context_size": [pos], "tasks_per_iteration": [pos],
+            "prior_episodes": [pos], "posterior_episodes": [Interval(int, 0, None, closed="left")],
             "grad_steps": [pos], "initial_episodes": [pos],
             "learning_rate": [Interval(float, 0, None, closed="neither")],
             "gamma": [Interval(float, 0, 1, closed="both")],
             "tau": [Interval(float, 0, 1, closed="right")],
             "temperature": [Interval(float, 0, None, closed="left")],
             "kl_weight": [Interval(float, 0, None, closed="left")], "oracle": [bool],
+            "no_context": [bool],
             "hidden_sizes": [tuple], "device": [str]})
+        if self.oracle and self.no_context:
+            raise ValueError("PEARL: oracle and no_context are exclusive (the oracle is told the "
+                             "task, no_context is told nothing); set at most one")
 
 
 class ContextEncoder(nn.Module):
@@ -184,11 +198,13 @@ class PEARL(MetaLearner):
         return self.encoder(context)
 
     def _sample_z(self, context: np.ndarray | None, task: dict[str, Any]) -> Tensor:
-        """One z for acting: the true task vector (oracle), a prior sample (no context), or
-        a posterior sample."""
+        """One z for acting: the true task vector (oracle), zeros (no_context), a prior
+        sample (no context yet), or a posterior sample."""
         c, gen = self.config, self.rngs.torch
         if c.oracle:
             return self.task_tensor(task)
+        if c.no_context:
+            return torch.zeros(c.latent_dim, device=self.device)
         if context is None or len(context) == 0:
             return torch.randn(c.latent_dim, generator=gen, device=self.device)
         with torch.no_grad():
@@ -208,17 +224,28 @@ class PEARL(MetaLearner):
 
     # ------------------------------------------------------------------ training
     def _collect(self, index: int) -> int:
-        """One episode with z ~ p(z) (into both buffers), one with z ~ q(z | that episode)."""
-        task, env = self.train_tasks[index], self.env
+        """Refill task ``index``'s context buffer with ``prior_episodes`` episodes of z ~ p(z)
+        (into the RL buffer too), then ``posterior_episodes`` episodes with z ~ q(z | c) drawn
+        from that fresh context (RL buffer only). Returns the env steps taken."""
+        c, task, env = self.config, self.train_tasks[index], self.env
         env.set_task(task)
-        prior = rollout_episode(env, self._policy(self._sample_z(None, task), False),
-                                self._episode_seed())
-        self.rl_buffers[index].add(prior)
-        self.context_buffers[index].add(prior)
-        post = rollout_episode(env, self._policy(self._sample_z(prior.context(), task), False),
-                               self._episode_seed())
-        self.rl_buffers[index].add(post)
-        return len(prior) + len(post)
+        rl, ctx = self.rl_buffers[index], self.context_buffers[index]
+        ctx.clear()
+        steps = 0
+        for _ in range(c.prior_episodes):
+            ep = rollout_episode(env, self._policy(self._sample_z(None, task), False),
+                                 self._episode_seed())
+            rl.add(ep)
+            ctx.add(ep)
+            steps += len(ep)
+        for _ in range(c.posterior_episodes):
+            rows = ctx.sample_context(min(c.context_size, len(ctx)), self.rngs.np,
+                                      torch.device("cpu")).numpy()
+            ep = rollout_episode(env, self._policy(self._sample_z(rows, task), False),
+                                 self._episode_seed())
+            rl.add(ep)
+            steps += len(ep)
+        return steps
 
     def _start(self) -> None:
         for i, task in enumerate(self.train_tasks):
@@ -240,18 +267,29 @@ class PEARL(MetaLearner):
             losses = self.train_step()
         return losses
 
-    def train_step(self) -> dict[str, float]:
-        """One gradient step on a meta-batch of tasks: soft Bellman error through the encoder,
-        beta KL(q(z|c) || N(0, I)), and SAC's actor loss with z fixed."""
+    def losses(self, idx: np.ndarray) -> tuple[Tensor, Tensor, Tensor]:
+        """(critic loss, actor loss, KL) of one meta-batch of training tasks ``idx``.
+
+        For task i, context c^i ~ its context buffer, z^i ~ q_phi(z | c^i) (reparameterized),
+        RL transitions (s, a, r, s') ~ its RL buffer:
+
+            critic: J_Q = sum_j 0.5 mean (Q_j(s, a, z) - y)^2,
+                    y = r + gamma (min_j Qbar_j(s', a', z) - T log pi(a' | s', z)),
+                    a' ~ pi(. | s', z), gradient into the critics and the encoder;
+            actor:  J_pi = mean (T log pi(a~ | s, zbar) - min_j Q_j(s, a~, zbar)), zbar = z
+                    detached and the critics' parameters held fixed: only pi moves;
+            KL:     mean_i KL(q_phi(z | c^i) || N(0, I)) (zero for the oracle and
+                    no_context, whose z is not inferred).
+        """
         c, gen, rng = self.config, self.rngs.torch, self.rngs.np
-        idx = rng.choice(len(self.train_tasks), min(c.meta_batch, len(self.train_tasks)),
-                         replace=False)
         batch = [self.rl_buffers[i].sample(c.batch_size, rng, self.device) for i in idx]
         obs, act, rew, nxt = (torch.stack([b[k] for b in batch]) for k in range(4))
         t, n = obs.shape[:2]
+        kl = torch.zeros((), device=self.device)
         if c.oracle:
             z = torch.stack([self.task_tensor(self.train_tasks[i]) for i in idx])
-            kl = torch.zeros((), device=self.device)
+        elif c.no_context:
+            z = torch.zeros(t, c.latent_dim, device=self.device)
         else:
             ctx = torch.stack([self.context_buffers[i].sample_context(c.context_size, rng,
                                                                       self.device)
@@ -274,6 +312,16 @@ class PEARL(MetaLearner):
         a_pi, logp = self.actor.sample(s_zd, gen)
         actor_loss = F.actor_loss(self.critic(s_zd, a_pi, detach_params=True), logp,
                                   c.temperature)
+        return critic_loss, actor_loss, kl
+
+    def train_step(self) -> dict[str, float]:
+        """One gradient step on a meta-batch of tasks (:meth:`losses`): the critics and the
+        encoder descend J_Q + beta KL, the actor descends J_pi."""
+        c = self.config
+        idx = self.rngs.np.choice(len(self.train_tasks), min(c.meta_batch,
+                                                             len(self.train_tasks)),
+                                  replace=False)
+        critic_loss, actor_loss, kl = self.losses(idx)
         loss = critic_loss + actor_loss + c.kl_weight * kl
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()

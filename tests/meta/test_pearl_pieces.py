@@ -1,0 +1,96 @@
+"""PEARL's pieces in isolation: which transitions form the context (recent prior-z episodes
+of the task, as PEARL's encoder buffer), where the encoder's gradient comes from (the critic
+loss and the KL, never the actor loss), and the no-context baseline."""
+
+import numpy as np
+import pytest
+import torch
+
+from softrl.meta import PEARL
+
+KW = dict(n_train_tasks=4, n_test_tasks=2, initial_episodes=1, hidden_sizes=(16,),
+          meta_batch=3, batch_size=8, context_size=8, tasks_per_iteration=2, grad_steps=1)
+
+
+def _rows(buf) -> set[tuple[float, ...]]:
+    ctx = np.concatenate([buf.obs, buf.actions, buf.rewards[:, None]], 1)
+    return {tuple(r) for r in ctx.round(6)}
+
+
+def test_collect_refills_the_context_with_fresh_prior_episodes_only() -> None:
+    pearl = PEARL("point-dense", prior_episodes=2, posterior_episodes=3, **KW)
+    pearl.fit(0)  # the initial episodes
+    before = [len(b) for b in pearl.rl_buffers]
+    old_context = _rows(pearl.context_buffers[1])
+    contexts_used = []
+    sample_z = pearl._sample_z
+
+    def spy(context, task):
+        contexts_used.append(None if context is None else np.array(context))
+        return sample_z(context, task)
+
+    pearl._sample_z = spy  # type: ignore[method-assign]
+    steps = pearl._collect(1)
+    assert steps == (2 + 3) * 20
+    rl, ctx = pearl.rl_buffers[1], pearl.context_buffers[1]
+    assert len(rl) == before[1] + 100 and len(ctx) == 40
+    # The context is exactly the two new prior episodes: the first 40 new RL rows.
+    np.testing.assert_array_equal(ctx.obs, rl.obs[before[1]:before[1] + 40])
+    assert not _rows(ctx) & old_context
+    # Prior episodes act on z ~ p(z); posterior ones on a context drawn from the fresh rows.
+    assert contexts_used[:2] == [None, None] and len(contexts_used) == 5
+    fresh = _rows(ctx)
+    for c in contexts_used[2:]:
+        assert c.shape == (8, 5) and {tuple(r) for r in c.round(6)} <= fresh
+    # Other tasks' buffers are untouched.
+    assert [len(b) for i, b in enumerate(pearl.rl_buffers) if i != 1] == \
+        [n for i, n in enumerate(before) if i != 1]
+
+
+def test_encoder_learns_from_the_critic_and_kl_never_from_the_actor() -> None:
+    pearl = PEARL("point-dense", **KW).fit(1)
+    idx = np.arange(3)
+
+    def grads(which: str) -> dict[str, list[torch.Tensor | None]]:
+        critic_loss, actor_loss, kl = pearl.losses(idx)
+        loss = {"critic": critic_loss, "actor": actor_loss, "kl": kl}[which]
+        nets = {"encoder": pearl.encoder, "actor": pearl.actor, "critic": pearl.critic}
+        params = [p for m in nets.values() for p in m.parameters()]
+        gs = torch.autograd.grad(loss, params, allow_unused=True)
+        out, k = {}, 0
+        for name, m in nets.items():
+            n = len(list(m.parameters()))
+            out[name] = list(gs[k:k + n])
+            k += n
+        return out
+
+    def moved(gs: list[torch.Tensor | None]) -> bool:
+        return any(g is not None and bool(g.abs().sum() > 0) for g in gs)
+
+    g = grads("actor")
+    assert moved(g["actor"]) and not moved(g["encoder"]) and not moved(g["critic"])
+    g = grads("critic")
+    assert moved(g["critic"]) and moved(g["encoder"]) and not moved(g["actor"])
+    g = grads("kl")
+    assert moved(g["encoder"]) and not moved(g["actor"]) and not moved(g["critic"])
+    # No gradient ever reaches the target critics.
+    assert all(not p.requires_grad for p in pearl.critic_target.parameters())
+
+
+def test_no_context_baseline_acts_and_learns_on_z_zero() -> None:
+    pearl = PEARL("point-dense", no_context=True, **KW)
+    task = pearl.train_tasks[0]
+    ctx = np.random.default_rng(0).normal(size=(20, 5)).astype(np.float32)
+    assert torch.equal(pearl._sample_z(None, task), torch.zeros(5))
+    assert torch.equal(pearl._sample_z(ctx, task), torch.zeros(5))
+    critic_loss, actor_loss, kl = pearl.fit(1).losses(np.arange(3))
+    assert float(kl) == 0.0 and torch.isfinite(critic_loss) and torch.isfinite(actor_loss)
+    g = torch.autograd.grad(critic_loss, list(pearl.encoder.parameters()), allow_unused=True)
+    assert all(x is None for x in g)
+    # Without task information every adaptation episode acts the same (deterministic policy).
+    returns = pearl.meta_test(n_episodes=2)["returns"]
+    np.testing.assert_allclose(returns[:, 0], returns[:, 1])
+    with pytest.raises(ValueError, match="oracle and no_context"):
+        PEARL("point-dense", oracle=True, no_context=True)
+    with pytest.raises(ValueError, match="prior_episodes"):
+        PEARL("point-dense", prior_episodes=0)
