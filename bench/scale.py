@@ -29,6 +29,7 @@ Run from the repository root (peak memory of part a at 10^7: ~8 GB)::
 
     .venv/bin/python bench/scale.py --quick          # 10^5 Garnet states, 316 x 316 grid
     /usr/bin/time -v .venv/bin/python bench/scale.py --part a     # 10^7 states
+    .venv/bin/python bench/scale.py --part a --newton   # and soft policy iteration beside it
     /usr/bin/time -v .venv/bin/python bench/scale.py --part b     # 1000 x 1000 grid
 """
 
@@ -78,7 +79,7 @@ def _timed(fn, *args, **kwargs):
     return out, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def part_a(n_states: int, full_plain: bool) -> None:
+def part_a(n_states: int, full_plain: bool, newton: bool = False) -> None:
     garnet(1000, 5, 5, seed=1)  # compile the builder and the solver's kernels first
     soft_value_iteration(garnet(1000, 5, 5, seed=1), 1.0, tol=TOL)
     bandwidth = _copy_bandwidth()
@@ -111,6 +112,14 @@ def part_a(n_states: int, full_plain: bool) -> None:
     _, TV = soft_bellman_step(mdp, mdp.reward, sol.V, 1.0)
     print(f"check: ||T V - V|| of the returned V = {np.abs(TV - sol.V).max():.2e}")
     del TV
+    if newton:  # soft policy iteration: the same fixed point by Newton + GMRES
+        pol, pol_s, pol_cpu = _timed(soft_value_iteration, mdp, 1.0, method="policy_iteration",
+                                     tol=TOL)  # fmt: skip
+        print(f"soft policy iteration: {pol.iterations} backups + {pol.matvecs} GMRES mat-vecs, "
+              f"{pol_s:.1f} s wall, {pol_cpu:.1f} s CPU, residual {pol.residual:.2e}; "
+              f"max |V_newton - V_extrapolated| = {np.abs(pol.V - sol.V).max():.1e}; peak RSS "
+              f"{_rss_gb():.2f} GB")  # fmt: skip
+        del pol
     if full_plain:
         diff = np.abs(plain.V - sol.V).max()
         print(f"plain VI: {plain.iterations} backups, {plain_s:.1f} s wall, {plain_cpu:.1f} s "
@@ -203,12 +212,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--part", choices=("a", "b", "all"), default="all")
     parser.add_argument("--states", type=int, default=None, help="Garnet states of part a")
     parser.add_argument("--grid", type=int, default=None, help="grid side n of part b")
+    parser.add_argument("--newton", action="store_true",
+                        help="part a: also soft policy iteration (+3 GB at 10^7)")  # fmt: skip
     args = parser.parse_args(argv)
     n_states = args.states or (10**5 if args.quick else 10**7)
     print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs "
           f"({nb.get_num_threads()} threads), load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     if args.part in ("a", "all"):
-        part_a(n_states, full_plain=n_states <= 10**5)
+        part_a(n_states, full_plain=n_states <= 10**5, newton=args.newton)
     if args.part in ("b", "all"):
         part_b(args.grid or (316 if args.quick else 1000), repeats=3)
 
