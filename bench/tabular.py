@@ -17,9 +17,14 @@ Set-up (imitation pins gymnasium 0.29, so it lives in its own venv, never in the
 ``bench/.venv*/`` is gitignored), from the repository root::
 
     python3 -m venv bench/.venv-imitation
-    bench/.venv-imitation/bin/pip install torch==2.13.0
-    bench/.venv-imitation/bin/pip install imitation==1.0.1 numba
-    bench/.venv-imitation/bin/pip install --no-deps -e .
+    bench/.venv-imitation/bin/pip install -q torch==2.13.0
+    bench/.venv-imitation/bin/pip install -q imitation==1.0.1 numba
+    bench/.venv-imitation/bin/pip install -q --no-deps -e .
+
+imitation 1.0.1 does not constrain numba, so pip takes the newest (0.68.1 on 2026-12-01, the
+version of the project's venv); nothing conflicts.  Every timed call also records the process
+CPU time (all threads), printed beside the wall times: on a machine shared with other jobs the
+CPU time is the steadier figure.
 
 Run::
 
@@ -48,7 +53,7 @@ from imitation.algorithms.mce_irl import mce_occupancy_measures, mce_partition_f
 from numba.np.ufunc.parallel import _launch_threads
 
 from softrl.envs import garnet, gridworld
-from softrl.inference import policy_marginals, soft_backward, soft_bellman_step
+from softrl.inference import kernels, policy_marginals, soft_backward, soft_bellman_step
 from softrl.inference.kernels import _row_dot
 from softrl.mdp import FiniteMDP
 
@@ -118,14 +123,18 @@ def compare_with_imitation(n: int, horizon: int, repeats: int, seed: int = 0) ->
 
     times: dict[str, list[float]] = {k: [] for k in ("partition", "occupancy", "backward",
                                                       "policy", "forward")}  # fmt: skip
+    cpu: dict[str, list[float]] = {"imitation": [], "softrl": []}  # process CPU time
     for _ in range(repeats):  # interleaved, so that both see the same machine load
         time.sleep(SETTLE)
+        c0 = time.process_time()
         t0 = time.perf_counter()
         _, _, pi = mce_partition_fh(env, reward=None, discount=1.0)
         t1 = time.perf_counter()
         mce_occupancy_measures(env, pi=pi)
         t2 = time.perf_counter()
+        cpu["imitation"].append(time.process_time() - c0)
         time.sleep(SETTLE)
+        c0 = time.process_time()
         t2b = time.perf_counter()
         sol = soft_backward(mdp, 1.0, "variational", horizon=horizon)
         t3 = time.perf_counter()
@@ -133,13 +142,15 @@ def compare_with_imitation(n: int, horizon: int, repeats: int, seed: int = 0) ->
         t4 = time.perf_counter()
         policy_marginals(mdp, pol)
         t5 = time.perf_counter()
+        cpu["softrl"].append(time.process_time() - c0)
         for key, dt in zip(times, (t1 - t0, t2 - t1, t3 - t2b, t4 - t3, t5 - t4), strict=True):
             times[key].append(dt)
     imitation = [a + b for a, b in zip(times["partition"], times["occupancy"], strict=True)]
     softrl = [a + b + c for a, b, c in zip(times["backward"], times["policy"],
                                            times["forward"], strict=True)]  # fmt: skip
     return dict(n_states=n_states, nnz=mdp.transitions.nnz, errors=errors, times=times,
-                imitation=imitation, softrl=softrl, first_call=first_call)  # fmt: skip
+                imitation=imitation, softrl=softrl, first_call=first_call, cpu=cpu,
+                threads=kernels._cores_free(), load=os.getloadavg()[0])  # fmt: skip
 
 
 def report_comparison(res: dict) -> None:
@@ -164,6 +175,11 @@ def report_comparison(res: dict) -> None:
     print(f"  speed-up: min/min {imi.min() / sof.min():.0f}x, median/median "
           f"{np.median(imi) / np.median(sof):.0f}x, per repeat "
           + " ".join(f"{r:.0f}" for r in imi / sof))  # fmt: skip
+    ci, cs = np.array(res["cpu"]["imitation"]), np.array(res["cpu"]["softrl"])
+    print(f"  process CPU time (all threads), ms min / median: imitation {ms(list(ci))}, "
+          f"softrl {ms(list(cs))}; CPU-time ratio min/min {ci.min() / cs.min():.0f}x")  # fmt: skip
+    print(f"  softrl ran {'threaded' if res['threads'] else 'serial'} (load average "
+          f"{res['load']:.1f}; threads only below {kernels.PARALLEL_MAX_LOAD:g})")  # fmt: skip
     if not ok:
         raise SystemExit("softrl and imitation disagree")
 
@@ -252,24 +268,28 @@ def big_backup(n_states: int, repeats: int, seed: int = 0) -> dict:
         "softrl optimistic, preallocated Q_out, V_out": step("optimistic", True),
         "scipy.sparse mat-vec + numpy logsumexp": lambda: _scipy_backup(P, r, V, mdp.gamma),
         "profile: softrl row kernel alone (E[V], no soft max)": lambda: _expectations(
-            P.indptr, P.indices, P.data, V, Q_out.reshape(-1)
+            kernels._unsigned(P.indptr), kernels._unsigned(P.indices), P.data, V,
+            Q_out.reshape(-1),
         ),
         "np.copyto (bandwidth)": lambda: np.copyto(copy_dst, copy_src),
         "numba streaming read of indices+data": lambda: _stream_read(data_int, indices),
     }
     times: dict[str, list[float]] = {k: [] for k in tasks}
+    cpu: dict[str, list[float]] = {k: [] for k in tasks}  # process CPU time, all threads
     for fn in tasks.values():  # warm-up: compile, fault the pages in
         fn()
     for _ in range(repeats):  # interleaved, so that all see the same machine load
         for key, fn in tasks.items():
+            c0 = time.process_time()
             t0 = time.perf_counter()
             fn()
             times[key].append(time.perf_counter() - t0)
+            cpu[key].append(time.process_time() - c0)
     peaks = {key: peak_extra_memory(tasks[key]) for key in list(tasks)[:5]}
     Q_ref, V_ref = _scipy_backup(P, r, V, mdp.gamma)
     Q_new, V_new = soft_bellman_step(mdp, r, V, 1.0)
     return dict(
-        n_states=n_states, nnz=P.nnz, build=build, times=times, peaks=peaks,
+        n_states=n_states, nnz=P.nnz, build=build, times=times, peaks=peaks, cpu=cpu,
         transition_bytes=transition_bytes, must_move=must_move,
         copy_bytes=2 * copy_src.nbytes, read_bytes=data_int.nbytes + indices.nbytes,
         error=float(max(np.abs(Q_new - Q_ref).max(), np.abs(V_new - V_ref).max())),
@@ -292,11 +312,12 @@ def report_big(res: dict) -> None:
         f"  every successor read missing the caches would move {res['nnz'] * 64 / 1e9:.1f} GB "
         f"more (64 B lines): {1e3 * res['nnz'] * 64 / copy_bw:.0f} ms at copy bandwidth"
     )
-    print(f"  {'':54s} {'min / median ms':>19s}  x floor  peak extra MB (x transition data)")
+    print(f"  {'':54s} {'min / median ms':>19s}  x floor  CPU ms (all threads)  "
+          "peak extra MB (x transition data)")  # fmt: skip
     for key, times in t.items():
         line = f"  {key:54s} {ms(times)}"
-        if not key.startswith(("np.", "numba")):
-            line += f"  {min(times) / floor:6.1f}"
+        line += f"  {min(times) / floor:6.1f}" if not key.startswith(("np.", "numba")) else " " * 8
+        line += f"  {1e3 * min(res['cpu'][key]):8.1f}"
         if key in res["peaks"]:
             peak = res["peaks"][key]
             line += f"  {peak / 1e6:7.0f} ({peak / res['transition_bytes']:.2f}x)"

@@ -35,6 +35,7 @@ __all__ = [
     "MODE_POLICY",
     "PARALLEL_MIN_NNZ",
     "PARALLEL_MAX_LOAD",
+    "PARALLEL_ALWAYS_NNZ",
     "backward_pass",
     "forward_pass",
     "propagate",
@@ -168,32 +169,32 @@ def _backup_block(
 
     ``Q``, ``V``, ``pi``: the (S, A), (S,) and (S, A) (or (S, 0)) outputs of one step;
     ``ell_idx``, ``ell_p``: the (S*A, K) fixed-width layout of the same p(s'|s,a), used for the
-    expectation when it has rows, or (0, 1) placeholders;
+    expectation when it has rows and V is small, or (0, 1) placeholders;
     ``ebuf``, ``mbuf``: (_BLOCK * A,) scratch for exp((Q - m) / T) and the row maxima m.
     """
     n_actions = Q.shape[1]
-    use_ell = ell_idx.shape[0] > 0 and not optimistic
-    width = ell_idx.shape[1]
-    flat_idx = ell_idx.reshape(ell_idx.size)
-    # Prefetch the values the rows _PREFETCH_AHEAD entries on will read (V out of the caches).
-    ahead = _PREFETCH_AHEAD // width if use_ell and v_next.size >= _PREFETCH_MIN_SIZE else 0
-    last = flat_idx.size - 1
-    if use_ell and mode == MODE_SOFT:
+    # The fixed-width rows while V sits in the caches; for a large V the CSR rows, whose loop
+    # prefetches V (a prefetch of the ELL rows measured 1.4x slower than none, and the CSR
+    # loop with its prefetch 1.2x faster than ELL without, at 10^6 states).
+    use_ell = ell_idx.shape[0] > 0 and v_next.size < _PREFETCH_MIN_SIZE
+    if mode == MODE_SOFT and not optimistic:
         # The common case with its tests hoisted out of the loop (1.9 ns an (s, a) less):
         # Q, then m(s) = max_a Q(s, a) repeated over a, so that the exp loop below is flat.
         for s in range(lo, hi):
             row = s * n_actions
-            if ahead > 0:
-                for k in range((row + ahead) * width, (row + ahead + n_actions) * width):
-                    _prefetch(v_next, flat_idx[min(k, last)])
             m = -np.inf
             if terminal[s]:
                 m = 0.0
                 for a in range(n_actions):
                     Q[s, a] = 0.0
-            else:
+            elif use_ell:
                 for a in range(n_actions):
                     q = reward[s, a] + gamma * _ell_dot(ell_idx, ell_p, v_next, row + a)
+                    Q[s, a] = q
+                    m = max(m, q)
+            else:
+                for a in range(n_actions):
+                    q = reward[s, a] + gamma * _row_dot(indptr, indices, data, v_next, row + a)
                     Q[s, a] = q
                     m = max(m, q)
             V[s] = m
@@ -212,9 +213,6 @@ def _backup_block(
             if optimistic:
                 nxt = _row_log_mean_exp(indptr, indices, data, v_next, inv_t, row + a, w, vmax)
             elif use_ell:
-                if ahead > 0:
-                    for k in range((row + a + ahead) * width, (row + a + ahead + 1) * width):
-                        _prefetch(v_next, flat_idx[min(k, last)])
                 nxt = _ell_dot(ell_idx, ell_p, v_next, row + a)
             else:
                 nxt = _row_dot(indptr, indices, data, v_next, row + a)
@@ -500,8 +498,10 @@ PARALLEL_MIN_NNZ = 5_000
 # parallel region waits for a thread that the scheduler has parked: measured on the 2-core
 # machine at load average 6, a 40 x 40 grid's backward pass took 24 ms threaded against 7 ms
 # serial.  So the threaded build runs only while the 1-minute load average (read at most once
-# a second) is below this; the two builds give the same numbers, bit for bit.
+# a second) is below this, or when a step is so large (PARALLEL_ALWAYS_NNZ) that a region runs
+# for milliseconds; the two builds give the same numbers, bit for bit.
 PARALLEL_MAX_LOAD = (os.cpu_count() or 1) - 0.5
+PARALLEL_ALWAYS_NNZ = 1 << 20
 _LOAD = [0.0, -math.inf]  # the load average and the time.monotonic() it was read at
 
 
@@ -544,7 +544,8 @@ def _dispatch(fn, size_arg: int):
     par = nb.njit(parallel=True, **_JIT)(_renamed(fn, "_threaded"))
 
     def kernel(*args):
-        threads = args[size_arg].size >= PARALLEL_MIN_NNZ and _cores_free()
+        size = args[size_arg].size
+        threads = size >= PARALLEL_ALWAYS_NNZ or (size >= PARALLEL_MIN_NNZ and _cores_free())
         return (par if threads else seq)(*[_unsigned(a) for a in args])
 
     kernel.__name__ = fn.__name__.lstrip("_")
