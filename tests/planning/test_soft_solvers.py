@@ -191,3 +191,12 @@ def test_discounted_occupancy_bad_arguments():
         discounted_occupancy(mdp, pi, initial=np.ones(5))
     with pytest.raises(MDPValidationError, match="d_init"):
         discounted_occupancy(mdp, pi, d_init=np.zeros(4))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_gamma_zero_is_one_soft_max(method):
+    mdp = make_random_mdp(4, S=5, A=3, gamma=0.0)
+    sol = soft_value_iteration(mdp, 0.5, method=method, tol=1e-12)
+    expected = 0.5 * np.log(np.exp(mdp.reward / 0.5).sum(axis=1))
+    np.testing.assert_allclose(sol.V, expected, rtol=0, atol=1e-12)
+    assert sol.iterations <= 2
