@@ -180,26 +180,28 @@ def _backup_block(
     if mode == MODE_SOFT and not optimistic:
         # The common case with its tests hoisted out of the loop (1.9 ns an (s, a) less):
         # Q, then m(s) = max_a Q(s, a) repeated over a, so that the exp loop below is flat.
-        for s in range(lo, hi):
-            row = s * n_actions
+        # Unsigned loop indices: numba then drops the wrap-around tests of negative indices.
+        n_a = nb.uint64(n_actions)
+        for s in range(nb.uint64(lo), nb.uint64(hi)):
+            row = s * n_a
             m = -np.inf
             if terminal[s]:
                 m = 0.0
-                for a in range(n_actions):
+                for a in range(n_a):
                     Q[s, a] = 0.0
             elif use_ell:
-                for a in range(n_actions):
+                for a in range(n_a):
                     q = reward[s, a] + gamma * _ell_dot(ell_idx, ell_p, v_next, row + a)
                     Q[s, a] = q
                     m = max(m, q)
             else:
-                for a in range(n_actions):
+                for a in range(n_a):
                     q = reward[s, a] + gamma * _row_dot(indptr, indices, data, v_next, row + a)
                     Q[s, a] = q
                     m = max(m, q)
             V[s] = m
-            for a in range(n_actions):
-                mbuf[(s - lo) * n_actions + a] = m
+            for a in range(n_a):
+                mbuf[(s - nb.uint64(lo)) * n_a + a] = m
         if temperature > 0.0:
             _soft_max_block(Q, V, pi, terminal, temperature, inv_t, lo, hi, ebuf, mbuf, zbuf)
         return
@@ -249,30 +251,37 @@ def _soft_max_block(Q, V, pi, terminal, temperature, inv_t, lo, hi, ebuf, mbuf, 
     q = Qf[base : base + n_entries]  # a slice: base + i would cost a wrap-around test
     for i in range(n_entries):  # the soft max's exponentials, vectorised
         ebuf[i] = vexp((q[i] - mbuf[i]) * inv_t)
-    # z(s) = sum_a exp((Q - m) / T), then log z in a flat (vectorised) loop.
-    for s in range(lo, hi):
-        k = (s - lo) * n_actions
+    # z(s) = sum_a exp((Q - m) / T), then log z in a flat (vectorised) loop.  Unsigned loop
+    # indices (j = s - lo): numba drops the wrap-around tests of negative indices.
+    n_a = nb.uint64(n_actions)
+    n_s = nb.uint64(hi - lo)
+    lo_u = nb.uint64(lo)
+    z_all = zbuf[:_BLOCK]
+    log_z = zbuf[_BLOCK:]
+    for j in range(n_s):
+        k = j * n_a
         z = 0.0
-        for a in range(n_actions):
+        for a in range(n_a):
             z += ebuf[k + a]
-        zbuf[s - lo] = z
-    for i in range(hi - lo):
-        zbuf[_BLOCK + i] = vlog(zbuf[i])
+        z_all[j] = z
+    for j in range(n_s):
+        log_z[j] = vlog(z_all[j])
     uniform = 1.0 / n_actions
-    for s in range(lo, hi):
-        k = (s - lo) * n_actions
+    for j in range(n_s):
+        s = lo_u + j
+        k = j * n_a
         m = mbuf[k]
         if terminal[s] or m == -np.inf:  # no action allowed: V = m (0 at terminal states)
             V[s] = 0.0 if terminal[s] else m
             if want_pi:
-                for a in range(n_actions):
+                for a in range(n_a):
                     pi[s, a] = uniform
             continue
         # V = m + T log z; pi from the same exponentials.
-        V[s] = m + zbuf[_BLOCK + s - lo] * temperature
+        V[s] = m + log_z[j] * temperature
         if want_pi:
-            inv_z = 1.0 / zbuf[s - lo]
-            for a in range(n_actions):
+            inv_z = 1.0 / z_all[j]
+            for a in range(n_a):
                 pi[s, a] = ebuf[k + a] * inv_z
 
 
@@ -410,27 +419,30 @@ def _forward_pass(
     weight : (S*A,) scratch
     """
     horizon, n_states, n_actions = D.shape
+    n_a = nb.uint64(n_actions)
     uniform = 1.0 / n_actions
     n_bad = 0
     for t in range(horizon):
         pi = policy[min(t, policy.shape[0] - 1)]
         D_t = D[t]
-        for s in nb.prange(n_states):
-            ds = d[t, s]
-            row = s * n_actions
+        d_t = d[t]
+        for s_ in nb.prange(n_states):
+            s = nb.uint64(s_)  # unsigned: no wrap-around tests on the indices below
+            ds = d_t[s]
+            row = s * n_a
             # A row is a distribution when no entry is negative and the sum is 1 (a NaN or an
             # inf makes the sum fail).
             total = 0.0
             lowest = 0.0
             if terminal[s]:
-                for a in range(n_actions):
+                for a in range(n_a):
                     p = pi[s, a]
                     total += p
                     lowest = min(lowest, p)
                     weight[row + a] = ds * uniform
                     D_t[s, a] = 0.0
             else:
-                for a in range(n_actions):
+                for a in range(n_a):
                     p = pi[s, a]
                     total += p
                     lowest = min(lowest, p)
