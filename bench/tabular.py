@@ -30,9 +30,12 @@ Run::
 
     bench/.venv-imitation/bin/python bench/tabular.py            # S = 400, 1600; 10^6 states
     bench/.venv-imitation/bin/python bench/tabular.py --quick    # S = 400; 10^5 states
+    OPENBLAS_NUM_THREADS=1 bench/.venv-imitation/bin/python bench/tabular.py --part imitation
 
 The machine is shared: every comparison is measured in one run, repeated, and reported as the
-minimum and the median.  softrl is timed warm (numba kernels compiled and cached first).
+minimum and the median.  softrl is timed warm (numba kernels compiled and cached first).  The
+third line gives imitation's numpy one BLAS thread: on a machine busy with other jobs its two
+BLAS threads wait for each other (its S = 1600 occupancy took 4.7 s with two, 0.9 s with one).
 """
 
 from __future__ import annotations
@@ -329,6 +332,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="S = 400 grid and 10^5 states")
     parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--part", choices=("all", "imitation", "backup"), default="all",
+                        help="part 1 (imitation) or part 2 (one backup) alone")  # fmt: skip
     args = parser.parse_args(argv)
     _launch_threads()
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, numpy "
@@ -336,9 +341,11 @@ def main(argv: list[str] | None = None) -> None:
           f"{nb.get_num_threads()} threads), load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     grids = (20,) if args.quick else (20, 40)
     repeats = args.repeats or (3 if args.quick else 7)
-    for n in grids:
-        report_comparison(compare_with_imitation(n, 100, repeats))
-    report_big(big_backup(10**5 if args.quick else 10**6, repeats))
+    if args.part in ("all", "imitation"):
+        for n in grids:
+            report_comparison(compare_with_imitation(n, 100, repeats))
+    if args.part in ("all", "backup"):
+        report_big(big_backup(10**5 if args.quick else 10**6, repeats))
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 
