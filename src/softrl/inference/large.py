@@ -9,8 +9,10 @@ time in the forward sweep (checkpointing: one more backup per step, a fifth of t
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
+from softrl._numerics import JIT
 from softrl.inference.backward import backup_pass, fold_action_prior
 from softrl.inference.kernels import forward_pass
 from softrl.mdp.finite import FiniteMDP
@@ -24,6 +26,15 @@ from softrl.mdp.validation import (
 __all__ = ["mce_occupancy"]
 
 _POLICY_ATOL = 1e-6
+
+
+@nb.njit(parallel=True, **JIT)
+def _accumulate(total, step, weight):
+    """total += weight * step over (S, A), in place and threaded (no temporary)."""
+    n_states, n_actions = total.shape
+    for s in nb.prange(n_states):
+        for a in range(n_actions):
+            total[s, a] += weight * step[s, a]
 
 
 def mce_occupancy(
@@ -119,7 +130,7 @@ def mce_occupancy(
                     pi_out=pi)  # fmt: skip
         forward_pass(PT.indptr, PT.indices, PT.data, pi, mdp.terminal, no_tilt, no_tilt,
                      1.0 / temperature, _POLICY_ATOL, d, D, weight)  # fmt: skip
-        occupancy += discount * D[0]
+        _accumulate(occupancy, D[0], discount)
         discount *= mdp.gamma
         d[0] = d[1]
     return V[0].copy(), occupancy
