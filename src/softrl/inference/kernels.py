@@ -156,7 +156,7 @@ def _policy_value(q, pi, temperature):
 # States per block of the backward pass: the block's Q rows are written first, then its soft
 # max runs as flat loops over the block's (s, a) entries, which compile to SIMD code (vexp).
 _BLOCK = 128
-# Parallel work items per step: enough for the threads to balance; each allocates its scratch.
+# Parallel work items per step: enough for the threads to balance; each has its own scratch.
 _CHUNKS = 16
 
 
@@ -331,6 +331,11 @@ def _backward_pass(
     w = np.empty(n_states if optimistic else 0)
     n_blocks = (n_states + _BLOCK - 1) // _BLOCK
     n_chunks = min(n_blocks, _CHUNKS)
+    # Scratch for each chunk, allocated once a pass (not once a step: 3,900 allocations on a
+    # 40 x 40 grid, H = 100).
+    ebufs = np.empty((n_chunks, _BLOCK * n_actions))
+    mbufs = np.empty((n_chunks, _BLOCK * n_actions))
+    zbufs = np.empty((n_chunks, 2 * _BLOCK))
     for t in range(horizon - 1, -1, -1):
         v_next = V_next[t]
         vmax = 0.0
@@ -342,9 +347,7 @@ def _backward_pass(
         # pi_out is a (1, 1, 0) placeholder when the policy is not wanted.
         pi = pi_out[min(t, pi_out.shape[0] - 1)]
         for c in nb.prange(n_chunks):  # a few chunks of whole blocks, one scratch each
-            ebuf = np.empty(_BLOCK * n_actions)
-            mbuf = np.empty(_BLOCK * n_actions)
-            zbuf = np.empty(2 * _BLOCK)
+            ebuf, mbuf, zbuf = ebufs[c], mbufs[c], zbufs[c]
             for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
                 _backup_block(
                     indptr, indices, data, ell_idx, ell_p, reward, v_next, gamma, temperature,
