@@ -234,13 +234,13 @@ def ensemble_relu_mlp_forward(x: Tensor, layers: Sequence[Layer], ws: Workspace 
         Where to keep the activations (under ``name``); fresh tensors when None.
     """
     n_members = layers[0][0].shape[0]
-    h = [x if x.dim() == 2 else x[e] for e in range(n_members)]
-    acts: list[list[Tensor]] = []
     last = len(layers) - 1
-    for k, (w, b) in enumerate(layers):
-        h = [_linear(h[e], w[e].t(), b[e, 0], k < last, ws, f"{name}.h{k}.{e}")
-             for e in range(n_members)]
-        acts.append(h)
+    acts: list[list[Tensor]] = [[] for _ in layers]
+    for e in range(n_members):  # member by member: its activations stay in cache
+        h = x if x.dim() == 2 else x[e]
+        for k, (w, b) in enumerate(layers):
+            h = _linear(h, w[e].t(), b[e, 0], k < last, ws, f"{name}.h{k}.{e}")
+            acts[k].append(h)
     return acts
 
 
