@@ -7,6 +7,13 @@ work per step); a single backup is the horizon-1 case.  One backup is one fused 
 transition data: the successor expectation, the soft max over actions and the writes of Q and
 V happen in the same loop, so the backup reads each stored probability exactly once.
 
+What makes them fast (bench/RESULTS.md, "Issue 19 pass"): the backup runs per block of 128
+states, Q first, then the soft max as flat loops of :func:`~softrl.inference._vexp.vexp` and
+``vlog`` that compile to SIMD code; short rows are read from a fixed-width (ELL) copy of
+p(s'|s,a) (:mod:`softrl.inference._layout`); integer index arrays are passed unsigned
+(:func:`_unsigned`), so that numba drops its test for negative indices; and the threaded
+build runs only when a core is free (:func:`_cores_free`).
+
 Conventions (seed 003): Q(s,a) = r(s,a) + gamma * backup_{s'}[V(s')] and
 V(s) = T log sum_a exp(Q(s,a) / T), with ``T`` the temperature and ``T = 0`` the hard max.
 """
