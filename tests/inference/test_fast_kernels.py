@@ -133,7 +133,7 @@ def test_ell_and_csr_kernels_give_the_same_numbers():
     out = []
     for ell in (ell_layout(mdp), NO_ELL):
         Q, V, pi = np.empty((12, S, A)), np.zeros((13, S)), np.empty((12, S, A))
-        kernels.backward_pass.sequential(
+        kernels.backward_pass(
             P.indptr, P.indices, P.data, *ell, mdp.reward, V[1:], 1.0, 0.3, False,
             mdp.terminal, kernels.MODE_SOFT, _NO_POLICY, Q, V[:-1], pi,
         )  # fmt: skip
@@ -176,7 +176,7 @@ def test_no_pi_placeholder_leaves_v_unchanged():
     Vs = []
     for pi in (np.empty((5, S, A)), _NO_PI):
         Q, V = np.empty((5, S, A)), np.zeros((6, S))
-        kernels.backward_pass.sequential(
+        kernels.backward_pass(
             P.indptr, P.indices, P.data, *ell_layout(mdp), mdp.reward, V[1:], 1.0, 0.5, False,
             mdp.terminal, kernels.MODE_SOFT, _NO_POLICY, Q, V[:-1], pi,
         )  # fmt: skip
