@@ -177,7 +177,8 @@ def _backup_block(
     ``Q``, ``V``, ``pi``: the (S, A), (S,) and (S, A) (or (S, 0)) outputs of one step;
     ``ell_idx``, ``ell_p``: the (S*A, K) fixed-width layout of the same p(s'|s,a), used for the
     expectation when it has rows and V is small, or (0, 1) placeholders;
-    ``ebuf``, ``mbuf``: (_BLOCK * A,) scratch for exp((Q - m) / T) and the row maxima m.
+    ``ebuf``, ``mbuf``: (_BLOCK * A,) scratch for exp((Q - m) / T) and the row maxima m;
+    ``zbuf``: (2 * _BLOCK,) scratch for z = sum_a exp((Q - m) / T) and log z.
     """
     n_actions = Q.shape[1]
     # The fixed-width rows while V sits in the caches; for a large V the CSR rows, whose loop
