@@ -3,7 +3,7 @@ MAML and PEARL on 2-D point navigation. Results go to bench/meta_runs/*.json.
 
     .venv/bin/python bench/meta.py rl2 --seeds 0 1 2          # bandits n=10, k=5
     .venv/bin/python bench/meta.py baselines                   # softrl.bandits UCB1, Thompson
-    .venv/bin/python bench/meta.py point --algo pearl --seed 0 # also maml, oracle
+    .venv/bin/python bench/meta.py point --algo pearl --seed 0 # also maml, oracle, scratch
     .venv/bin/python bench/meta.py report                      # the tables of RESULTS.md
     .venv/bin/python bench/meta.py --quick     # smoke run: each learner for a few iterations
 
@@ -25,12 +25,17 @@ RUNS = Path(__file__).resolve().parent / "meta_runs"
 RL2_HP = {"learning_rate": 3e-3, "gae_lambda": 1.0, "gru_size": 64, "n_envs": 32,
           "n_steps": 20, "temperature": 0.01, "gamma": 1.0}
 POINT_HP = {
-    "pearl": {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_steps": 25,
-              "n_train_tasks": 40},
+    # PEARL's point-robot balance (softrl.meta.PEARLConfig): T = 0.01 and beta = 1.6e-4 on
+    # unscaled rewards; the context refilled with 2 prior-z episodes per collecting task.
+    "pearl": {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_steps": 100,
+              "n_train_tasks": 100, "prior_episodes": 2, "posterior_episodes": 2,
+              "temperature": 0.01, "kl_weight": 1.6e-4},
     "oracle": {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_steps": 25,
-               "n_train_tasks": 40, "oracle": True},
+               "n_train_tasks": 40, "oracle": True, "temperature": 0.1},
     "maml": {"hidden_sizes": (64, 64), "meta_batch": 10, "episodes_per_task": 10},
 }
+# The "from scratch" baseline: PEARL's SAC with the same budget, told nothing (z = 0).
+POINT_HP["scratch"] = {**POINT_HP["pearl"], "no_context": True}
 
 
 def _save(name: str, data: dict) -> None:

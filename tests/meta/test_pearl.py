@@ -70,7 +70,8 @@ def test_posterior_sampling_at_test_time_uses_the_context() -> None:
 
 def test_training_steps_resume_exactly(tmp_path) -> None:
     kw = dict(n_train_tasks=4, n_test_tasks=1, initial_episodes=1, hidden_sizes=(16,),
-              meta_batch=2, batch_size=8, context_size=8, tasks_per_iteration=2, grad_steps=2)
+              meta_batch=2, batch_size=8, context_size=8, tasks_per_iteration=2, grad_steps=2,
+              prior_episodes=1, posterior_episodes=1)
     a = PEARL("point-sparse", **kw).fit(2)
     b = PEARL("point-sparse", **kw).fit(1)
     b.save(tmp_path / "ckpt")
