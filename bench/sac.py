@@ -138,6 +138,9 @@ def speed(args: argparse.Namespace) -> None:
         torch.set_num_threads(threads)
         if "softrl" in args.agents:
             agents[("softrl", threads)] = make_softrl(0, threads)
+        if "softrl_autograd" in args.agents:  # the reference path: the update before issue 19
+            agents[("softrl_autograd", threads)] = make_softrl(0, threads)
+            agents[("softrl_autograd", threads)].manual_update = False
         if "sb3" in args.agents:
             agents[("sb3", threads)] = make_sb3(0)
     if "sbx" in args.agents:
@@ -152,7 +155,7 @@ def speed(args: argparse.Namespace) -> None:
         torch.set_num_threads(max(key[1], 1))
         agent = agents[key]
         start, start_cpu = time.perf_counter(), time.process_time()
-        if key[0] == "softrl":
+        if key[0].startswith("softrl"):
             agent.learn(n)
         else:
             agent.learn(n, reset_num_timesteps=False)
@@ -172,6 +175,7 @@ def speed(args: argparse.Namespace) -> None:
     mm_softrl = {t: matmul_flops_per_s(t, kernel="onednn") if onednn_available() else mm[t]
                  for t in args.threads}
     flops = {"softrl": update_flops(3, 1, HIDDEN, BATCH, sb3=False),
+             "softrl_autograd": update_flops(3, 1, HIDDEN, BATCH, sb3=False),
              "sb3": update_flops(3, 1, HIDDEN, BATCH, sb3=True),
              "sbx": update_flops(3, 1, HIDDEN, BATCH, sb3=True)}
     rows = []
@@ -205,6 +209,10 @@ def speed(args: argparse.Namespace) -> None:
             for t in args.threads}
     if best("softrl") and best("sbx"):
         report["ratio_softrl_vs_sbx_best_median"] = round(best("softrl") / best("sbx"), 2)
+    if best("softrl_autograd") and best("sb3"):
+        report["ratio_softrl_autograd_vs_sb3_cpu_s_same_threads"] = {
+            t: round(float(np.median(cpu[("softrl_autograd", t)])
+                           / np.median(cpu[("sb3", t)])), 2) for t in args.threads}
     if best("sbx") and best("sb3"):
         report["ratio_sbx_vs_sb3_best_median"] = round(best("sbx") / best("sb3"), 2)
     print(json.dumps(report, indent=2))
@@ -299,7 +307,7 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=300)
     p.add_argument("--chunk", type=int, default=300)
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--agents", nargs="+", choices=["softrl", "sb3", "sbx"],
+    p.add_argument("--agents", nargs="+", choices=["softrl", "softrl_autograd", "sb3", "sbx"],
                    default=["softrl", "sb3", "sbx"])
     p.add_argument("--sbx-threads", type=int, choices=[0, 1], default=0,
                    help="0: XLA's default thread pool; 1: one thread")
