@@ -4,6 +4,7 @@ MAML and PEARL on 2-D point navigation. Results go to bench/meta_runs/*.json.
     .venv/bin/python bench/meta.py rl2 --seeds 0 1 2          # bandits n=10, k=5
     .venv/bin/python bench/meta.py baselines                   # softrl.bandits UCB1, Thompson
     .venv/bin/python bench/meta.py point --algo pearl --seed 0 # also maml, oracle, scratch
+    .venv/bin/python bench/meta.py probe --set kl_weight=0.1   # what PEARL's z knows
     .venv/bin/python bench/meta.py report                      # the tables of RESULTS.md
     .venv/bin/python bench/meta.py --quick     # smoke run: each learner for a few iterations
 
@@ -140,6 +141,78 @@ def cmd_point(args: argparse.Namespace) -> None:
             "curve": curve, "wall_s_under_load": time.perf_counter() - t0})
 
 
+def encoder_probe(learner, n_contexts: int = 10, seed: int = 1) -> dict[str, float]:
+    """What PEARL's posterior mean knows about the goal: least-squares probes fitted on the
+    first 75% of the training tasks and scored (R^2) on the other 25%, from the posterior
+    mean of ``n_contexts`` contexts per task drawn as in training (features 1, mu, mu^2):
+    ``r2_goal`` for the goal (x, y), ``r2_distance`` for |goal|. ``critic_loss_z`` and
+    ``critic_loss_shuffled`` are the critic loss on 16 tasks with their own z and with the z
+    of another task of the batch (how much the critic relies on z)."""
+    import softrl.functional as F
+
+    rng, c = np.random.default_rng(seed), learner.config
+    feats, goals = [], []
+    with torch.no_grad():
+        for i, task in enumerate(learner.train_tasks):
+            for _ in range(n_contexts):
+                ctx = learner.context_buffers[i].sample_context(c.context_size, rng,
+                                                                learner.device)[None]
+                feats.append(learner.posterior(ctx)[0][0].numpy())
+                goals.append(task["goal"])
+    x, y = np.asarray(feats), np.asarray(goals)
+    x = np.c_[np.ones(len(x)), x, x ** 2]
+    train = np.arange(len(x)) < int(0.75 * len(x))
+
+    def r2(target: np.ndarray) -> float:
+        w, *_ = np.linalg.lstsq(x[train], target[train], rcond=None)
+        res = target[~train] - x[~train] @ w
+        return float(1 - (res ** 2).sum() / ((target[~train] - target[~train].mean(0)) ** 2).sum())
+
+    out = {"r2_goal": r2(y), "r2_distance": r2(np.linalg.norm(y, axis=1))}
+    idx = np.arange(min(16, len(learner.train_tasks)))
+    gen = torch.Generator().manual_seed(seed)
+    batch = [learner.rl_buffers[i].sample(256, rng, learner.device) for i in idx]
+    obs, act, rew, nxt = (torch.stack([b[k] for b in batch]) for k in range(4))
+    ctx = torch.stack([learner.context_buffers[i].sample_context(c.context_size, rng,
+                                                                 learner.device) for i in idx])
+    with torch.no_grad():
+        mean = learner.posterior(ctx)[0]
+        for name, z in (("critic_loss_z", mean),
+                        ("critic_loss_shuffled", mean.roll(1, 0))):
+            zs = z[:, None].expand(len(idx), 256, z.shape[-1]).reshape(len(idx) * 256, -1)
+            s, s2 = obs.reshape(len(zs), -1), nxt.reshape(len(zs), -1)
+            a = learner.normalize_action(act.reshape(len(zs), -1))
+            r = rew.reshape(-1)
+            s_z, s2_z = torch.cat([s, zs], -1), torch.cat([s2, zs], -1)
+            a2, logp2 = learner.actor.sample(s2_z, gen)
+            target = F.soft_q_target(r, torch.zeros_like(r), learner.critic_target(s2_z, a2),
+                                     logp2, c.temperature, c.gamma)
+            out[name] = float(F.critic_loss(learner.critic(s_z, a), target))
+    return out
+
+
+def cmd_probe(args: argparse.Namespace) -> None:
+    """PEARL on point-dense for ``--iterations``, the encoder probe every ``--points``-th."""
+    from softrl.meta import PEARL
+
+    torch.set_num_threads(1)
+    hp = dict(POINT_HP["pearl"])
+    for pair in args.set:
+        name, value = pair.split("=", 1)
+        hp[name] = json.loads(value)
+    learner, curve = PEARL(args.tasks, seed=args.seed, **hp), []
+    for _ in range(args.points):
+        learner.fit(args.iterations // args.points)
+        test = learner.meta_test(n_episodes=3, seed=123)
+        curve.append({"iteration": learner.iteration, "env_steps": learner.num_steps,
+                      **encoder_probe(learner), "mean_returns": test["mean_returns"]})
+        print(curve[-1], flush=True)
+    _save(f"probe{args.tag}_{args.tasks}_seed{args.seed}", {
+        "tasks": args.tasks, "seed": args.seed,
+        "hp": {k: list(v) if isinstance(v, tuple) else v for k, v in hp.items()},
+        "curve": curve})
+
+
 def cmd_quick(args: argparse.Namespace) -> None:
     """Smoke run: RL^2 for 6,400 env steps (bandits n=10, k=5), the bandit baselines on 2,000
     tasks, PEARL and MAML for 2 iterations on point-dense with small batches; nothing is
@@ -232,6 +305,15 @@ def main() -> None:
                    help="override a hyperparameter")
     p.add_argument("--tag", default="", help="suffix of the result file's algorithm name")
     p.set_defaults(func=cmd_point)
+    p = sub.add_parser("probe", help="PEARL with the encoder probe (what z knows)")
+    p.add_argument("--tasks", default="point-dense")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--iterations", type=int, default=80)
+    p.add_argument("--points", type=int, default=2)
+    p.add_argument("--set", action="append", default=[], metavar="NAME=JSON",
+                   help="override a hyperparameter")
+    p.add_argument("--tag", default="", help="suffix of the result file's name")
+    p.set_defaults(func=cmd_probe)
     sub.add_parser("report").set_defaults(func=cmd_report)
     args = parser.parse_args()
     if args.quick:
