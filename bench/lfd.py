@@ -29,6 +29,7 @@ final returns per variant and writes ``bench/lfd_TASK.png``.
     python bench/lfd.py run mountaincar --variant sacfd --seeds 0 1 --steps 50000
     python bench/lfd.py report lunar
     python bench/lfd.py run cartpole --variant ispg --seeds 0 1 2 --steps 50000 --eval-every 2500
+    python bench/lfd.py weights --variant ispg   # ISPGfD's demo weights as it learns
     python bench/lfd.py --quick    # smoke run: each MountainCar variant for 1200 steps
 """
 
@@ -322,6 +323,20 @@ def report(task: str) -> None:
     fig.savefig(Path(__file__).parent / f"lfd_{task}.png", dpi=100)
 
 
+def demo_weights(variant: str, seed: int, chunks: int = 5, chunk: int = 10_000) -> None:
+    """How much weight ISPGfD gives the CartPole demonstrations: after every ``chunk`` env
+    steps, the ESS fraction of the last update and the mean final weight of its demo episodes
+    (before clipping and self-normalization)."""
+    torch.set_num_threads(1)
+    agent = build("cartpole", variant, seed, demos_for("cartpole"))
+    for _ in range(chunks):
+        agent.learn(chunk)
+        v = {k: float(x) for k, x in agent._last_losses.items() if k.startswith("charts/")}
+        print(f"{variant} seed {seed} {agent.num_steps:>6} steps: ESS fraction "
+              f"{v['charts/is_ess_fraction']:.3f}, mean final demo weight "
+              f"{v['charts/demo_weight']:.2e}", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true",
@@ -336,6 +351,9 @@ def main() -> None:
     r.add_argument("--eval-episodes", type=int, default=5)
     rep = sub.add_parser("report")
     rep.add_argument("task", choices=sorted(TASKS))
+    w = sub.add_parser("weights", help="ISPGfD's demo weights on CartPole (ispg, ispg_dirac)")
+    w.add_argument("--variant", default="ispg", choices=["ispg", "ispg_dirac"])
+    w.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     if args.quick:
         quick()
@@ -344,6 +362,8 @@ def main() -> None:
     elif args.cmd == "run":
         for seed in args.seeds:
             run(args.task, args.variant, seed, args.steps, args.eval_every, args.eval_episodes)
+    elif args.cmd == "weights":
+        demo_weights(args.variant, args.seed)
     else:
         report(args.task)
 
