@@ -18,7 +18,9 @@ Two tasks, each with a scripted expert recorded through softrl.demos.record_demo
   On-policy family (8 envs x 32 steps, one gradient step per rollout): ``scratch_pg``
   (EntropyPG), ``pretrain_pg`` (EntropyPGfD: BC and the critic fitted to the demos' returns,
   then plain RL), ``hybrid`` (EntropyPGfD: lambda of the BC term 1 -> 0 over 20k steps),
-  ``ispg`` (ISPGfD, BC proposal) and ``ispg_dirac`` (ISPGfD, Dirac proposal). ``bc``: BC alone.
+  ``ispg`` (ISPGfD, BC proposal), ``ispg_dirac`` (ISPGfD, Dirac proposal) and
+  ``ispg_pretrain`` (ISPGfD, BC proposal, policy and critic pretrained as in
+  ``pretrain_pg``). ``bc``: BC alone.
 
 Each run evaluates the greedy policy every ``--eval-every`` env steps (``--eval-episodes``
 episodes, seeds 10_000 + k) and writes ``bench/lfd_runs/TASK-VARIANT-sSEED.json``;
@@ -182,6 +184,9 @@ def build(task: str, variant: str, seed: int, demos: Demonstrations) -> Agent:
         if variant in ("ispg", "ispg_dirac"):
             return ISPGfD(env, proposal="bc" if variant == "ispg" else "dirac",
                           demo_episodes=2, **CARTPOLE_PG, **common).add_demos(demos)
+        if variant == "ispg_pretrain":  # the policy starts at BC, so pi ~ q_demo at first
+            return ISPGfD(env, proposal="bc", demo_episodes=2, pretrain_epochs=50,
+                          pretrain_critic_epochs=50, **CARTPOLE_PG, **common).add_demos(demos)
     raise ValueError(f"unknown variant {variant!r} for {task}")
 
 
@@ -252,7 +257,7 @@ def quick() -> None:
 PANELS = {"cartpole": {
     "CartPole-v1, soft DQN family": ["bc", "scratch_q", "pretrain_q", "replay"],
     "CartPole-v1, on-policy family": ["bc", "scratch_pg", "pretrain_pg", "hybrid", "ispg",
-                                      "ispg_dirac"]}}
+                                      "ispg_dirac", "ispg_pretrain"]}}
 """Tasks whose plot has one panel per family of variants."""
 
 
@@ -352,7 +357,8 @@ def main() -> None:
     rep = sub.add_parser("report")
     rep.add_argument("task", choices=sorted(TASKS))
     w = sub.add_parser("weights", help="ISPGfD's demo weights on CartPole (ispg, ispg_dirac)")
-    w.add_argument("--variant", default="ispg", choices=["ispg", "ispg_dirac"])
+    w.add_argument("--variant", default="ispg",
+                   choices=["ispg", "ispg_dirac", "ispg_pretrain"])
     w.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     if args.quick:
