@@ -23,6 +23,7 @@ from torch import Tensor
 from softrl.agents.base import Agent
 from softrl.agents.config import AgentConfig, Interval, NonNegInt, PositiveInt
 from softrl.data import ReplayBuffer
+from softrl.training.envs import check_continuous_spaces
 
 __all__ = ["OffPolicyAgent", "OffPolicyConfig"]
 
@@ -61,6 +62,18 @@ class OffPolicyConfig(AgentConfig):
         if self.batch_size > self.buffer_size:
             raise ValueError(f"The 'batch_size' parameter of {owner} must be <= buffer_size "
                              f"({self.buffer_size}). Got {self.batch_size!r} instead.")
+
+
+class BoundedBoxActions:
+    """For agents that squash their actions into a Box with finite bounds (SAC, SQL): checks
+    the spaces and keeps the bounds as float32 tensors ``action_low``, ``action_high``."""
+
+    def _check_spaces(self) -> None:
+        self.obs_dim, self.action_dim = check_continuous_spaces(
+            self.action_space, self.observation_space, self.kind)
+        self.action_low = torch.as_tensor(self.action_space.low.reshape(-1), dtype=torch.float32)
+        self.action_high = torch.as_tensor(self.action_space.high.reshape(-1),
+                                           dtype=torch.float32)
 
 
 class OffPolicyAgent(Agent):

@@ -140,15 +140,21 @@ class EntropyPG(OnPolicyAgent):
                     self.actor.log_prob(b.obs, b.actions), adv, self.actor.entropy(b.obs),
                     self.critic(b.obs), b.returns, c.temperature, c.value_coef,
                     b.log_probs, c.clip_range)
-                extra = self._extra_losses()
-                self.optimizer.zero_grad(set_to_none=True)
-                sum(extra.values(), policy_loss + value_loss).backward()
-                nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups
-                                          for p in g["params"]], c.max_grad_norm)
-                self.optimizer.step()
-                self.num_updates += 1
+                extra = self._gradient_step(policy_loss + value_loss)
         return {"losses/policy": policy_loss.detach(), "losses/value": value_loss.detach(),
                 **{k: v.detach() for k, v in extra.items()}}
+
+    def _gradient_step(self, loss: Tensor) -> dict[str, Tensor]:
+        """One Adam step on ``loss`` + :meth:`_extra_losses`, the global gradient norm clipped
+        to ``max_grad_norm``; returns the extra losses."""
+        extra = self._extra_losses()
+        self.optimizer.zero_grad(set_to_none=True)
+        sum(extra.values(), loss).backward()
+        nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups for p in g["params"]],
+                                 self.config.max_grad_norm)
+        self.optimizer.step()
+        self.num_updates += 1
+        return extra
 
     def _extra_losses(self) -> dict[str, Tensor]:
         """Further terms added to each minibatch's loss, by name (default: none; e.g. a

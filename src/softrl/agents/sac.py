@@ -38,7 +38,7 @@ from torch import Tensor, nn
 
 from softrl import functional as F
 from softrl.agents.config import Interval, StrOptions
-from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
+from softrl.agents.off_policy import BoundedBoxActions, OffPolicyAgent, OffPolicyConfig
 from softrl.agents.temperature import Temperature
 from softrl.data import ReplayBatch
 from softrl.functional.squashed_gaussian import (
@@ -55,7 +55,6 @@ from softrl.nn.manual import (
     relu_mlp_forward,
     relu_mlp_layers,
 )
-from softrl.training.envs import check_continuous_spaces
 
 Variant = Literal["twin_q", "v_network"]
 Layer = tuple[Tensor, Tensor]
@@ -91,7 +90,7 @@ def make_config(**hyperparameters: Any) -> SACConfig:
     return _make(SACConfig, "SAC", **hyperparameters)
 
 
-class SAC(OffPolicyAgent):
+class SAC(BoundedBoxActions, OffPolicyAgent):
     """Soft Actor-Critic with a Stable-Baselines3-style interface.
 
     Parameters
@@ -107,13 +106,6 @@ class SAC(OffPolicyAgent):
     kind: ClassVar[str] = "SAC"
     config: SACConfig
     config_class: ClassVar[type[SACConfig]] = SACConfig
-
-    def _check_spaces(self) -> None:
-        self.obs_dim, self.action_dim = check_continuous_spaces(
-            self.action_space, self.observation_space, "SAC")
-        self.action_low = torch.as_tensor(self.action_space.low.reshape(-1), dtype=torch.float32)
-        self.action_high = torch.as_tensor(self.action_space.high.reshape(-1),
-                                           dtype=torch.float32)
 
     def _build(self) -> None:
         c, o, a = self.config, self.obs_dim, self.action_dim

@@ -40,7 +40,7 @@ from torch import Tensor, nn
 
 from softrl import functional as F
 from softrl.agents.config import Interval, PositiveInt
-from softrl.agents.off_policy import OffPolicyAgent, OffPolicyConfig
+from softrl.agents.off_policy import BoundedBoxActions, OffPolicyAgent, OffPolicyConfig
 from softrl.agents.sac import _adam_impl, _frozen_copy
 from softrl.functional.svgd import (
     importance_sampled_soft_value,
@@ -49,7 +49,6 @@ from softrl.functional.svgd import (
     svgd_policy_loss,
 )
 from softrl.nn import QEnsemble, mlp
-from softrl.training.envs import check_continuous_spaces
 
 __all__ = ["SQL", "SQLConfig", "SVGDSampler"]
 
@@ -113,7 +112,7 @@ class SVGDSampler(nn.Module):
         return self(obs.unsqueeze(1).expand(-1, n, -1), noise)
 
 
-class SQL(OffPolicyAgent):
+class SQL(BoundedBoxActions, OffPolicyAgent):
     """Soft Q-learning with an amortized SVGD sampler, with a Stable-Baselines3-style interface.
 
     Parameters
@@ -130,13 +129,6 @@ class SQL(OffPolicyAgent):
     default_env: ClassVar[str] = "softrl/MultiGoal-v0"
     config: SQLConfig
     config_class: ClassVar[type[SQLConfig]] = SQLConfig
-
-    def _check_spaces(self) -> None:
-        self.obs_dim, self.action_dim = check_continuous_spaces(
-            self.action_space, self.observation_space, "SQL")
-        self.action_low = torch.as_tensor(self.action_space.low.reshape(-1), dtype=torch.float32)
-        self.action_high = torch.as_tensor(self.action_space.high.reshape(-1),
-                                           dtype=torch.float32)
 
     def _build(self) -> None:
         c, o, a = self.config, self.obs_dim, self.action_dim

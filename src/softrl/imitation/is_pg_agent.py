@@ -414,13 +414,7 @@ class ISPGfD(EntropyPGfD):
         for _ in range(c.n_epochs):
             policy_loss = self.surrogate(batch, share)
             value_loss = c.value_coef * (self.critic(obs) - returns).square().mean()
-            extra = self._extra_losses()
-            self.optimizer.zero_grad(set_to_none=True)
-            sum(extra.values(), policy_loss + value_loss).backward()
-            nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups
-                                      for p in g["params"]], c.max_grad_norm)
-            self.optimizer.step()
-            self.num_updates += 1
+            extra = self._gradient_step(policy_loss + value_loss)
         with torch.no_grad():
             log_w = self.importance_log_weights(batch, share)
             last = (batch.mask.sum(1).long() - 1).clamp(min=0)
