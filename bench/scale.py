@@ -16,14 +16,15 @@ resident memory, the load average and the process CPU time.
 Part b is one gradient step of maximum causal entropy IRL with a state-only reward in the
 setting of ``bench/tabular.py`` (open n x n gridworld, 5 actions with ``stay``, slip 0.1,
 H = 100, gamma 1, temperature 1): the MCE partition and occupancy at the current reward
-theta (:func:`softrl.inference.large.mce_occupancy`, which keeps V_t (H + 1, S) and
-recomputes Q_t, pi_t in the forward sweep), the gradient
+theta (:func:`softrl.inference.large.mce_occupancy`, which keeps V_t (H + 1, S) and pi_t
+(H, S, A) while it fits in ``STORE_POLICY_MAX_BYTES``, else recomputes pi_t in the forward
+sweep), the gradient
 d/dtheta (E . r - p_0 . V_0) / T = sum_a (E - occupancy) / T and the update of theta.  The
 expert counts E are the exact occupancy of the soft-optimal policy of a random N(0, 1) state
 reward.  Side by side: at n = 40 the full-array path of ``bench/tabular.py``
 (``soft_backward`` + ``policy_marginals``), which at n = 1000 would need 12 GB of (H, S, A)
-arrays; and the floor of the step, 3H passes over the transition data (2H backups, H forward
-steps over P^T) at the copy bandwidth.
+arrays; and the floor of the step, 2H passes over the transition data (H backups, H forward
+steps over P^T; 3H when pi_t is recomputed) at the copy bandwidth.
 
 Run from the repository root (peak memory of part a at 10^7: ~8 GB)::
 
@@ -46,7 +47,7 @@ import numba as nb
 import numpy as np
 
 from softrl.envs import garnet, gridworld
-from softrl.inference import policy_marginals, soft_backward
+from softrl.inference import large, policy_marginals, soft_backward
 from softrl.inference.large import mce_occupancy
 from softrl.planning import soft_value_iteration
 
@@ -181,7 +182,7 @@ def part_b(n: int, repeats: int) -> None:
         lean_t.append(t)
         (v_full, th_full), t, _ = _timed(_full_array_step, small, theta0, E_small, 0.1)
         full_t.append(t)
-    print(f"n=40: checkpointed step {min(lean_t) * 1e3:.1f} ms (median "
+    print(f"n=40: mce_occupancy step {min(lean_t) * 1e3:.1f} ms (median "
           f"{np.median(lean_t) * 1e3:.1f}), full-array step {min(full_t) * 1e3:.1f} ms (median "
           f"{np.median(full_t) * 1e3:.1f}); same objective {abs(v_lean - v_full):.1e}, same new "
           f"theta {np.abs(th_lean - th_full).max():.1e}")  # fmt: skip
@@ -189,7 +190,9 @@ def part_b(n: int, repeats: int) -> None:
     (mdp, E), setup_s, _ = _timed(_world, n)
     P = mdp.transitions
     pass_bytes = P.data.nbytes + P.indices.nbytes + P.indptr.nbytes
-    floor_s = 3 * HORIZON * pass_bytes / bandwidth
+    stored = HORIZON * mdp.n_states * mdp.n_actions * 8 <= large.STORE_POLICY_MAX_BYTES
+    passes = 2 if stored else 3  # pi_t kept from the backward pass, or recomputed
+    floor_s = passes * HORIZON * pass_bytes / bandwidth
     print(f"setup (grid, P^T, expert counts; not timed below): {setup_s:.1f} s; "
           f"transitions {pass_bytes / 1e9:.2f} GB")  # fmt: skip
     theta = np.zeros(mdp.n_states)
@@ -200,7 +203,8 @@ def part_b(n: int, repeats: int) -> None:
         cpus.append(c)
         values.append(value)
     print(f"n={n}: gradient step {min(times):.1f} s wall (median {np.median(times):.1f}), "
-          f"{min(cpus):.1f} s CPU; floor {floor_s:.1f} s (3H passes over P at the copy "
+          f"{min(cpus):.1f} s CPU; pi_t {'kept' if stored else 'recomputed'}; floor "
+          f"{floor_s:.1f} s ({passes}H passes over P at the copy "
           f"bandwidth) -> {min(times) / floor_s:.1f}x; objective {values[0]:.1f} -> "
           f"{values[-1]:.1f} over {repeats} steps; peak RSS {_rss_gb():.2f} GB; load "
           f"{os.getloadavg()[0]:.1f}")  # fmt: skip

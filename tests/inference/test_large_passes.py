@@ -17,11 +17,23 @@ def test_matches_soft_backward_and_policy_marginals(seed, terminal):
                           density=0.6)  # fmt: skip
     sol = soft_backward(mdp, 0.6)
     ref = policy_marginals(mdp, sol.policy).visitation(0.95)
-    V0, occ = mce_occupancy(mdp, 0.6)
-    np.testing.assert_allclose(V0, sol.V[0], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(occ, ref, rtol=0, atol=1e-12)
-    if terminal is not None:
-        assert (occ[terminal] == 0).all()
+    for store_policy in (False, True):
+        V0, occ = mce_occupancy(mdp, 0.6, store_policy=store_policy)
+        np.testing.assert_allclose(V0, sol.V[0], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(occ, ref, rtol=0, atol=1e-12)
+        if terminal is not None:
+            assert (occ[terminal] == 0).all()
+
+
+def test_stored_and_recomputed_policy_give_the_same_bits(monkeypatch):
+    from softrl.inference import large
+
+    mdp = gridworld(9, slip=0.1, horizon=15).mdp
+    kept = mce_occupancy(mdp, 0.8, store_policy=True)
+    recomputed = mce_occupancy(mdp, 0.8, store_policy=False)
+    assert all(np.array_equal(a, b) for a, b in zip(kept, recomputed, strict=True))
+    monkeypatch.setattr(large, "STORE_POLICY_MAX_BYTES", 0)  # the default then recomputes
+    assert all(np.array_equal(a, b) for a, b in zip(mce_occupancy(mdp, 0.8), kept, strict=True))
 
 
 def test_reward_initial_prior_and_horizon_overrides():
@@ -51,3 +63,5 @@ def test_bad_arguments():
         mce_occupancy(mdp, 1.0, reward=np.zeros(3))
     with pytest.raises(MDPValidationError, match="initial"):
         mce_occupancy(mdp, 1.0, initial=np.ones(5))
+    with pytest.raises(MDPValidationError, match="store_policy"):
+        mce_occupancy(mdp, 1.0, store_policy="yes")

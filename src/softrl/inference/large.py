@@ -5,6 +5,8 @@ each: 4 GB apiece at S = 10^6, A = 5, H = 100.  The MCE IRL gradient (Ziebart et
 needs only the soft values V_t and the discounted state-action occupancy of the soft-optimal
 policy, so :func:`mce_occupancy` keeps V_t (H + 1, S) and recomputes Q_t and pi_t one step at a
 time in the forward sweep (checkpointing: one more backup per step, a fifth of the memory).
+Where pi_t for every step fits in :data:`STORE_POLICY_MAX_BYTES` (or ``store_policy=True``),
+the backward pass writes pi_t instead and the forward sweep reads it: H backups fewer.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from softrl.mdp.validation import (
     check_temperature,
 )
 
-__all__ = ["mce_occupancy"]
+__all__ = ["STORE_POLICY_MAX_BYTES", "mce_occupancy"]
 
 _POLICY_ATOL = 1e-6
+STORE_POLICY_MAX_BYTES = 8 * 2**30
+"""Largest (H, S, A) float64 policy that :func:`mce_occupancy` keeps by default (8 GiB: 4 GB at
+S = 10^6, A = 5, H = 100) rather than recomputing each pi_t by one more backup."""
 
 
 @nb.njit(parallel=True, **JIT)
@@ -44,6 +49,7 @@ def mce_occupancy(
     horizon: int | None = None,
     initial: np.ndarray | None = None,
     action_prior: np.ndarray | None = None,
+    store_policy: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The MCE partition V_0 and occupancy sum_t gamma^t p(s_t, a_t) of the soft-optimal policy.
 
@@ -59,7 +65,8 @@ def mce_occupancy(
 
     The same numbers as ``soft_backward`` + ``policy_marginals(...).visitation(gamma)`` (the
     ``imitation`` ``mce_partition_fh`` + ``mce_occupancy_measures`` pair), in O(H S + S A)
-    memory for 2H backups and H forward steps.  The MCE IRL gradient at this reward is then
+    memory for 2H backups and H forward steps (H backups and H S A more memory when the
+    policy is stored).  The MCE IRL gradient at this reward is then
     (E - occupancy) / T, with E the demonstrations' discounted counts.
 
     Parameters
@@ -74,6 +81,10 @@ def mce_occupancy(
         p(s_0); defaults to ``mdp.initial``.
     action_prior : None, (A,) or (S, A)
         p(a|s), folded into the reward as r + T log p(a|s).
+    store_policy : bool, optional
+        Keep pi_t (H, S, A) from the backward pass (True) or recompute it in the forward sweep
+        (False, O(H S + S A) memory). Default: keep it when it takes at most
+        :data:`STORE_POLICY_MAX_BYTES`. Both give the same numbers, bit for bit.
 
     Returns
     -------
@@ -109,11 +120,18 @@ def mce_occupancy(
     d0 = mdp.initial if initial is None else check_probability_vector(initial, n_states,
                                                                       "initial")  # fmt: skip
 
+    if store_policy is None:
+        store_policy = horizon * n_states * n_actions * 8 <= STORE_POLICY_MAX_BYTES
+    elif not isinstance(store_policy, (bool, np.bool_)):
+        raise MDPValidationError(f"store_policy: expected True, False or None, got "
+                                 f"{store_policy!r}.")
     V = np.empty((horizon + 1, n_states))
     V[horizon] = 0.0
     Q = np.empty((1, n_states, n_actions))
+    pi_all = np.empty((horizon, n_states, n_actions)) if store_policy else None
     for t in range(horizon - 1, -1, -1):
-        backup_pass(mdp, r, V[t + 1 : t + 2], temperature, "variational", None, Q, V[t : t + 1])
+        backup_pass(mdp, r, V[t + 1 : t + 2], temperature, "variational", None, Q, V[t : t + 1],
+                    pi_out=None if pi_all is None else pi_all[t : t + 1])  # fmt: skip
 
     PT = mdp.transitions_T
     pi = np.empty((1, n_states, n_actions))
@@ -126,8 +144,11 @@ def mce_occupancy(
     occupancy = np.zeros((n_states, n_actions))
     discount = 1.0
     for t in range(horizon):
-        backup_pass(mdp, r, V[t + 1 : t + 2], temperature, "variational", None, Q, V_scratch,
-                    pi_out=pi)  # fmt: skip
+        if pi_all is None:
+            backup_pass(mdp, r, V[t + 1 : t + 2], temperature, "variational", None, Q, V_scratch,
+                        pi_out=pi)  # fmt: skip
+        else:
+            pi = pi_all[t : t + 1]
         forward_pass(PT.indptr, PT.indices, PT.data, pi, mdp.terminal, no_tilt, no_tilt,
                      1.0 / temperature, _POLICY_ATOL, d, D, weight)  # fmt: skip
         _accumulate(occupancy, D[0], discount)
