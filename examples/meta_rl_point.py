@@ -29,10 +29,16 @@ from softrl.envs.meta_tasks import PointNavigation, trial_spec
 from softrl.meta import MAML, PEARL, RL2, rl2_meta_test, rollout_episode
 from softrl.plot._mpl import pyplot
 
-FULL = {"pearl": 100, "maml": 60, "rl2": 300_000}
-QUICK = {"pearl": 8, "maml": 4, "rl2": 6_000}
-PEARL_HP = {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_steps": 25,
-            "n_train_tasks": 40, "n_test_tasks": 20}
+FULL = {"pearl": 400, "oracle": 100, "maml": 60, "rl2": 300_000, "pearl_grad_steps": 100}
+QUICK = {"pearl": 8, "oracle": 8, "maml": 4, "rl2": 6_000, "pearl_grad_steps": 10}
+# PEARL as in bench/meta.py: 100 training tasks, the context refilled with 2 prior-z episodes
+# per collecting task, 2 posterior episodes, the point-robot balance T = 0.01, beta = 1.6e-4
+# (softrl.meta.PEARLConfig's defaults).
+PEARL_HP = {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64,
+            "n_train_tasks": 100, "n_test_tasks": 20, "prior_episodes": 2,
+            "posterior_episodes": 2}
+ORACLE_HP = {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_steps": 25,
+             "n_train_tasks": 40, "n_test_tasks": 20, "temperature": 0.1}
 
 
 def goal_seeking_return(tasks: list[dict]) -> float:
@@ -78,9 +84,11 @@ def run_part(part: str, budget: dict[str, int], seed: int = 0) -> dict[str, obje
     t0 = time.perf_counter()
     out: dict[str, object] = {}
     if part in ("untrained", "pearl", "oracle"):
-        learner = PEARL("point-dense", seed=seed, oracle=part == "oracle", **PEARL_HP)
+        hp = ORACLE_HP if part == "oracle" else {**PEARL_HP,
+                                                   "grad_steps": budget["pearl_grad_steps"]}
+        learner = PEARL("point-dense", seed=seed, oracle=part == "oracle", **hp)
         if part != "untrained":
-            learner.fit(budget["pearl"])
+            learner.fit(budget[part])
         out["curve"] = learner.meta_test(n_episodes=3, seed=1)["mean_returns"]
         out["steps"] = learner.num_steps
         if part == "pearl":
