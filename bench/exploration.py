@@ -41,7 +41,7 @@ import softrl.training  # noqa: F401  (registers softrl/DeepSea-v0)
 from softrl.agents import BootstrappedSoftQ, SoftQ
 from softrl.agents.callbacks import Callback
 from softrl.envs.deep_sea import deep_sea_score, deep_sea_solved_at
-from softrl.exploration import PseudoCountBonus
+from softrl.exploration import PseudoCountBonus, RNDBonus
 
 RUNS = Path(__file__).parent / "exploration_runs"
 DEEP_SEA_COMMON = {"learning_rate": 1e-3, "batch_size": 128, "buffer_size": 10_000,
@@ -117,6 +117,10 @@ def mountaincar_run(agent_name: str, seed: int, steps: int) -> dict[str, Any]:
         space = env.observation_space
         exploration = PseudoCountBonus(0.5, density="binned", low=space.low.tolist(),
                                        high=space.high.tolist(), n_bins=20)
+    elif agent_name == "rnd":  # prediction error of a fixed random network (Burda et al.)
+        exploration = RNDBonus(0.5, seed=seed)
+    elif agent_name != "plain":
+        raise ValueError(f"agent: one of pseudo_counts, rnd, plain; got {agent_name!r}")
     agent = SoftQ(env, eval_env=gym.make("MountainCar-v0"), seed=seed, learning_rate=4e-3,
                   batch_size=128, buffer_size=10_000, learning_starts=1000, gamma=0.98,
                   train_freq=16, gradient_steps=8,
