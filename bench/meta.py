@@ -99,16 +99,7 @@ def goal_seeking_return(tasks: str = "point-dense", seed: int = 0, n: int = 20) 
     from softrl.envs.meta_tasks import make_task_env
 
     env = make_task_env(tasks)
-    total = []
-    for task in env.sample_tasks(n, seed=seed + 100_000):
-        env.set_task(task)
-        obs, _ = env.reset()
-        ret = 0.0
-        for _ in range(env.horizon):
-            obs, r, *_ = env.step(np.clip(task["goal"] - obs, -0.1, 0.1))
-            ret += r
-        total.append(ret)
-    return float(np.mean(total))
+    return env.goal_seeking_return(env.sample_tasks(n, seed=seed + 100_000))
 
 
 def cmd_baselines(args: argparse.Namespace) -> None:

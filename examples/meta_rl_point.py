@@ -41,22 +41,6 @@ ORACLE_HP = {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_
              "n_train_tasks": 40, "n_test_tasks": 20, "temperature": 0.1}
 
 
-def goal_seeking_return(tasks: list[dict]) -> float:
-    """Mean return of a = clip(goal - p, -0.1, 0.1), full speed to the goal then stay: the
-    optimum of the dense task (each step reaches the box's point closest to the goal)."""
-    env = PointNavigation()
-    total = []
-    for task in tasks:
-        env.set_task(task)
-        obs, _ = env.reset()
-        ret = 0.0
-        for _ in range(env.horizon):
-            obs, reward, *_ = env.step(np.clip(task["goal"] - obs, -0.1, 0.1))
-            ret += reward
-        total.append(ret)
-    return float(np.mean(total))
-
-
 def _pearl_trajectories(pearl: PEARL, n_goals: int = 3) -> list[dict]:
     """Episode 1 under z ~ p(z), episode 2 under z ~ q(z | episode 1), on held-out goals."""
     out = []
@@ -135,7 +119,8 @@ def main(out_dir: str | Path = "out/gallery", fast: bool = False, seed: int = 0,
         label = f"{name}" + (f" ({steps[name] / 1000:.0f}k meta-train steps)" if name in steps
                              else "")
         ax.plot([1, 2, 3], curve, style, label=label)
-    optimum = goal_seeking_return(PointNavigation().sample_tasks(20, seed=seed + 100_000))
+    env = PointNavigation()  # the optimum: full speed to the goal, then stay
+    optimum = env.goal_seeking_return(env.sample_tasks(20, seed=seed + 100_000))
     ax.axhline(optimum, color="k", ls=":", label=f"optimum (goal-seeking policy) {optimum:.2f}")
     ax.set_xticks([1, 2, 3])
     ax.set_xlabel("adaptation episode on a held-out goal")

@@ -174,6 +174,24 @@ class PointNavigation(MetaTaskEnv):
             return -dist
         return np.where(dist <= self.goal_radius, 1.0 - dist, 0.0)
 
+    def goal_seeking_return(self, tasks: list[dict[str, Any]]) -> float:
+        """Mean return over ``tasks`` of a = clip(goal - p, -max_action, max_action): straight to
+        the goal at full speed, then stay.  On the dense task this is the optimum (each step
+        reaches the point of the reachable box closest to the goal), the reference of the
+        meta-RL benches.  Leaves the env on the last task."""
+        total = []
+        for task in tasks:
+            self.set_task(task)
+            obs, _ = self.reset()
+            ret, done = 0.0, False
+            while not done:
+                obs, reward, terminated, truncated, _ = self.step(
+                    np.clip(self.task["goal"] - obs, -self.max_action, self.max_action))
+                ret += reward
+                done = terminated or truncated
+            total.append(ret)
+        return float(np.mean(total))
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[np.ndarray, dict[str, Any]]:
         """Back to the origin (the task is kept)."""
