@@ -222,6 +222,8 @@ BENCHES: tuple[Bench, ...] = (
           full=(_c("bench/exploration.py", "deep_sea", "--sizes", "4", "6", "8", "10", "12",
                    "--seeds", "0", "1", "2"),
                 _c("bench/exploration.py", "mountaincar", "--seeds", "0", "1", "2"),
+                _c("bench/exploration.py", "mountaincar", "--agents", "rnd", "--seeds", "0", "1",
+                   "2", "3", "4"),
                 _c("bench/exploration.py", "report")),
           quick=(_c("bench/exploration.py", "--quick"),),
           estimate="1 h (deep_sea 30 runs of at most 14k steps; MountainCar 6 x 100k)",
