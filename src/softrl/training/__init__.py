@@ -2,6 +2,7 @@
 
 from softrl.data import ReplayBatch, ReplayBuffer, RolloutBatch, RolloutStorage
 from softrl.envs import deep_sea as _deep_sea  # noqa: F401  (registers softrl/DeepSea-v0)
+from softrl.envs import fixed_horizon as _fixed_horizon  # noqa: F401  (FixedHorizonCartPole-v0)
 from softrl.envs import meta_tasks as _meta_tasks  # noqa: F401  (registers softrl/MetaTrial-v0)
 from softrl.envs import multigoal as _multigoal  # noqa: F401  (registers softrl/MultiGoal-v0)
 from softrl.nn import (
