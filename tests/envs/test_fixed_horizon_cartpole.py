@@ -7,6 +7,7 @@ import warnings
 
 import gymnasium as gym
 import numpy as np
+
 import softrl.training  # noqa: F401  (registers the env)
 from softrl.envs.fixed_horizon import FIXED_HORIZON_CARTPOLE_ID, FixedHorizonCartPole
 
