@@ -24,7 +24,7 @@ and resume need nothing more than the agent's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import Tensor, nn
@@ -191,12 +191,24 @@ class GCLMixin(AdversarialMixin):
 
 @dataclass(frozen=True)
 class GCLSACConfig(SACConfig, GCLConfig):
-    """:class:`SACConfig` plus :class:`GCLConfig`."""
+    """:class:`SACConfig` plus :class:`GCLConfig`, at the temperature GCL's weights assume."""
+
+    temperature: float | Literal["auto"] = 1.0
+    """Entropy weight of the inner agent. GCL's importance weights
+    w = exp(R_psi(tau)) / q(tau) are uniform when the sampler is the soft-optimal policy of
+    r_psi at T = 1 (pi(tau) proportional to exp(R_psi(tau))), the distribution MaxEnt IRL's
+    partition function sums over; a sharper pi (SAC's learned T) makes the 200-step log-weights
+    differ by hundreds of nats, the effective sample size collapses to one trajectory, and on
+    Pendulum-v1 GCL stalled at 0.37 of the expert where T = 1 reached it (bench/RESULTS.md)."""
 
 
 @dataclass(frozen=True)
 class GCLSoftQConfig(SoftQConfig, GCLConfig):
-    """:class:`SoftQConfig` plus :class:`GCLConfig`."""
+    """:class:`SoftQConfig` plus :class:`GCLConfig`, at the temperature GCL's weights assume."""
+
+    temperature: float | Literal["auto"] = 1.0
+    """Boltzmann temperature of the inner agent; 1 for the reason given in
+    :attr:`GCLSACConfig.temperature`."""
 
 
 class GCLSAC(GCLMixin, SAC):
