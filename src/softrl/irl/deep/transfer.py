@@ -89,7 +89,8 @@ def train_on_learned_reward(
     discrete = isinstance(env.action_space, gym.spaces.Discrete)
     cls = SoftQ if discrete else SAC
     inner = {k: getattr(learner.config, k) for k in ("hidden_sizes", "learning_rate",
-                                                     "gamma", "learning_starts", "batch_size")}
+                                                     "gamma", "learning_starts", "batch_size",
+                                                     "tau")}
     if discrete:
         inner.update(temperature=learner.config.temperature,
                      target_update_interval=learner.config.target_update_interval,
