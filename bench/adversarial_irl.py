@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -39,9 +40,19 @@ INNER = {
                         disc_steps=16, disc_recent=4000, learning_rate=1e-3, temperature=0.05,
                         train_freq=1, target_update_interval=500, batch_size=64),
 }
+# imitation's CartPole benchmark: seals/CartPole-v0, fixed horizon 500, no termination.
+FIXED_CARTPOLE = "softrl/FixedHorizonCartPole-v0"
+INNER[FIXED_CARTPOLE] = INNER["CartPole-v1"]
+
+
+def slug(env_id: str) -> str:
+    """The env id as a file-name part (softrl/X-v0 -> softrl_X-v0)."""
+    return env_id.replace("/", "_")
 
 
 def random_return(env_id: str, episodes: int = 20) -> float:
+    import softrl.training  # noqa: F401  (registers softrl/FixedHorizonCartPole-v0)
+
     env = gym.make(env_id)
     env.action_space.seed(0)
     total = []
@@ -74,6 +85,7 @@ def scripted_cartpole(obs: np.ndarray) -> int:
 
 
 def scripted_demos(env_id: str, episodes: int, seed: int = 0):
+    import softrl.training  # noqa: F401  (registers softrl/FixedHorizonCartPole-v0)
     from softrl.demos import Demonstrations
 
     policy = scripted_pendulum if env_id == "Pendulum-v1" else scripted_cartpole
@@ -105,11 +117,11 @@ def cmd_expert(args: argparse.Namespace) -> None:
 
     EXPERTS.mkdir(parents=True, exist_ok=True)
     demos = scripted_demos(args.env, args.episodes)
-    save_demos(demos, EXPERTS / f"{args.env}-demos.npz")
+    save_demos(demos, EXPERTS / f"{slug(args.env)}-demos.npz")
     info = {"env": args.env, "expert": "scripted", "demo_episodes": args.episodes,
             "demo_return": float(demos.episode_returns().mean()),
             "random_return": random_return(args.env)}
-    (EXPERTS / f"{args.env}-expert.json").write_text(json.dumps(info, indent=1))
+    (EXPERTS / f"{slug(args.env)}-expert.json").write_text(json.dumps(info, indent=1))
     print(info)
 
 
@@ -118,14 +130,14 @@ def cmd_run(args: argparse.Namespace) -> None:
     from softrl.irl.deep.cli import plot_adversarial_run
 
     torch.set_num_threads(1)
-    info = json.loads((EXPERTS / f"{args.env}-expert.json").read_text())
-    demos = EXPERTS / f"{args.env}-demos.npz"
+    info = json.loads((EXPERTS / f"{slug(args.env)}-expert.json").read_text())
+    demos = EXPERTS / f"{slug(args.env)}-demos.npz"
     factory = {"airl": AIRL, "gail": GAIL, "gcl": GCL}[args.algorithm]
     settings = {**INNER[args.env], **{k: json.loads(v) for k, v in
                                       (kv.split("=", 1) for kv in args.hp)}}
     tag = args.algorithm + "".join(f"-{kv}" for kv in args.hp)
     for seed in args.seeds:
-        run_dir = RUNS / f"{args.env}-{tag}-s{seed}"
+        run_dir = RUNS / f"{slug(args.env)}-{tag}-s{seed}"
         if run_dir.exists():
             shutil.rmtree(run_dir)
         t0 = time.perf_counter()
@@ -143,8 +155,8 @@ def cmd_run(args: argparse.Namespace) -> None:
         norm = (score - info["random_return"]) / (info["demo_return"] - info["random_return"])
         result = {"env": args.env, "algorithm": args.algorithm, "seed": seed,
                   "steps": args.steps, "return": score, "normalized": norm, "curve": curve,
-                  "wall_s_under_load": wall, "settings": {k: str(v) for k, v in
-                                                          settings.items()}}
+                  "wall_s_under_load": wall, "load_average": os.getloadavg(),
+                  "settings": {k: str(v) for k, v in settings.items()}}
         if args.transfer_steps and args.algorithm != "gail":
             t1 = time.perf_counter()
             _, tcurve = train_on_learned_reward(learner, args.env, args.transfer_steps,
@@ -157,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         learner.save(run_dir / "final", include_buffer=False)
         plot_adversarial_run(learner, run_dir, run_dir / "irl.png",
                              transfer_curve=result.get("transfer", {}).get("curve"))
-        path = RUNS / f"{args.env}-{tag}-s{seed}.json"
+        path = RUNS / f"{slug(args.env)}-{tag}-s{seed}.json"
         path.write_text(json.dumps(result, indent=1))
         print(json.dumps({k: v for k, v in result.items() if k != "curve"}), flush=True)
 
@@ -166,7 +178,6 @@ def cmd_quick(args: argparse.Namespace) -> None:
     """Smoke run: AIRL, GAIL and GCL on Pendulum-v1 for 600 env steps each (200 warm-up,
     discriminator every 200 steps) from 2 in-memory scripted demos, in a temporary folder;
     nothing is written but the summary."""
-    import os
     import tempfile
 
     from softrl.irl.deep import AIRL, GAIL, GCL
@@ -198,23 +209,36 @@ def cmd_quick(args: argparse.Namespace) -> None:
 
 
 def cmd_table(args: argparse.Namespace) -> None:
-    rows = sorted(RUNS.glob("*-s*.json"))
-    lines = ["| env | algorithm | seed | steps | return | normalized | wall s (under load) | "
-             "transfer return (normalized) |", "|---|---|---|---|---|---|---|---|"]
-    for p in rows:
+    """One row per (env, algorithm and settings, steps) over its seeds, from the run JSONs."""
+    groups: dict[tuple[str, str, int], list[dict]] = {}
+    for p in sorted(RUNS.glob("*-s*.json")):
         r = json.loads(p.read_text())
-        t = r.get("transfer")
-        tr = f"{t['return']:.1f} ({t['normalized']:.2f})" if t else "-"
-        extra = {k: v for k, v in r["settings"].items()
-                 if str(INNER[r["env"]].get(k)) != v}
-        name = r["algorithm"] + (f" {extra}" if extra else "")
-        lines.append(f"| {r['env']} | {name} | {r['seed']} | {r['steps']} | "
-                     f"{r['return']:.1f} | {r['normalized']:.2f} | "
-                     f"{r['wall_s_under_load']:.0f} | {tr} |")
+        tag = p.stem[len(slug(r["env"])) + 1:p.stem.rindex("-s")]
+        groups.setdefault((r["env"], tag, r["steps"]), []).append(r)
+    lines = ["| env | algorithm, settings | env steps | seeds | normalized: mean (min-max) | "
+             "per seed | transfer: mean (min), steps | wall s: median | load (1 min) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    data = []
+    for (env, tag, steps), runs in sorted(groups.items()):
+        runs.sort(key=lambda r: r["seed"])
+        norm = np.array([r["normalized"] for r in runs])
+        trans = [r["transfer"] for r in runs if "transfer" in r]
+        tr = (f"{np.mean([t['normalized'] for t in trans]):.2f} "
+              f"({min(t['normalized'] for t in trans):.2f}), {trans[0]['steps']}"
+              if trans else "-")
+        loads = [r["load_average"][0] for r in runs if "load_average" in r]
+        load = f"{min(loads):.1f}-{max(loads):.1f}" if loads else "not recorded"
+        lines.append(
+            f"| {env} | {tag} | {steps} | {len(runs)} | {norm.mean():.2f} ({norm.min():.2f}-"
+            f"{norm.max():.2f}) | {', '.join(f'{x:.2f}' for x in norm)} | {tr} | "
+            f"{np.median([r['wall_s_under_load'] for r in runs]):.0f} | {load} |")
+        data.append({"env": env, "algorithm": tag, "steps": steps, "seeds": len(runs),
+                     "normalized": norm.tolist(),
+                     "transfer": [t["normalized"] for t in trans]})
     print("\n".join(lines))
     from summary import write_summary  # bench/summary.py
 
-    write_summary("adversarial_irl", "\n".join(lines), {"runs": len(rows)})
+    write_summary("adversarial_irl", "\n".join(lines), {"groups": data})
 
 
 def main() -> None:
