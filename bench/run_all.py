@@ -129,6 +129,16 @@ def _c(*args: str) -> tuple[str, ...]:
 
 
 SEEDS5 = ("--seeds", "0", "1", "2", "3", "4")
+# bench/adversarial_irl.py's runs as recorded in RESULTS.md: (env, algorithm, steps, extra).
+_T1 = ("--hp", "temperature=1.0")
+_ADVERSARIAL_RUNS = (
+    ("Pendulum-v1", "gail", "20000", ()),
+    ("Pendulum-v1", "airl", "40000", ("--transfer-steps", "20000", *_T1)),
+    ("Pendulum-v1", "gcl", "40000", ("--transfer-steps", "20000", *_T1)),
+    *((env, "airl", "50000", ("--transfer-steps", "30000", *_T1, "disc_steps=16"))
+      for env in ("CartPole-v1", "softrl/FixedHorizonCartPole-v0")),
+    ("softrl/FixedHorizonCartPole-v0", "gail", "50000", (*_T1, "disc_steps=16")),
+)
 BENCHES: tuple[Bench, ...] = (
     Bench("tabular", "imitation",
           full=(_c("bench/tabular.py"),),
@@ -181,18 +191,18 @@ BENCHES: tuple[Bench, ...] = (
           full_cap_s=3600,
           what="MCE IRL vs imitation's MCEIRL: time per gradient step, EVD, log-likelihood"),
     Bench("adversarial_irl", "project",
-          full=(_c("bench/adversarial_irl.py", "expert", "--env", "Pendulum-v1"),
-                _c("bench/adversarial_irl.py", "expert", "--env", "CartPole-v1"),
+          full=(*(_c("bench/adversarial_irl.py", "expert", "--env", env)
+                  for env in ("Pendulum-v1", "CartPole-v1", "softrl/FixedHorizonCartPole-v0")),
                 *(_c("bench/adversarial_irl.py", "run", "--env", env, "--algorithm", algo,
-                     *SEEDS5, "--steps", "20000", *extra)
-                  for env in ("Pendulum-v1", "CartPole-v1")
-                  for algo, extra in (("gail", ()), ("airl", ("--transfer-steps", "15000")),
-                                      ("gcl", ("--transfer-steps", "15000")))),
+                     *SEEDS5, "--steps", steps, *extra)
+                  for env, algo, steps, extra in _ADVERSARIAL_RUNS),
                 _c("bench/adversarial_irl.py", "table")),
           quick=(_c("bench/adversarial_irl.py", "--quick"),),
-          estimate="7 h (30 runs x 20k steps, 5-25 min each, transfers 1-7 min)",
+          estimate="2 h (30 runs of 20k-50k steps, 2-6 min each on a quiet machine, transfers "
+                   "1-2 min)",
           full_cap_s=10 * 3600,
-          what="AIRL, GAIL, GCL on Pendulum-v1 and CartPole-v1: normalized scores, transfer"),
+          what="AIRL, GAIL, GCL on Pendulum-v1, CartPole-v1 and the fixed-horizon CartPole: "
+               "normalized scores, reward transfer"),
     Bench("lfd", "project",
           full=(*(_c("bench/lfd.py", "run", "lunar", "--variant", v, "--seeds", "0",
                      "--steps", "100000") for v in ("dqfd", "scratch")),
