@@ -134,7 +134,8 @@ _T1 = ("--hp", "temperature=1.0")
 _ADVERSARIAL_RUNS = (
     ("Pendulum-v1", "gail", "20000", ()),
     ("Pendulum-v1", "airl", "40000", ("--transfer-steps", "20000", *_T1)),
-    ("Pendulum-v1", "gcl", "40000", ("--transfer-steps", "20000", *_T1)),
+    ("Pendulum-v1", "gcl", "60000", ("--transfer-steps", "20000", *_T1,
+                                     "disc_learning_rate=1e-4", "disc_steps=16")),
     *((env, "airl", "50000", ("--transfer-steps", "30000", *_T1, "disc_steps=16"))
       for env in ("CartPole-v1", "softrl/FixedHorizonCartPole-v0")),
     ("softrl/FixedHorizonCartPole-v0", "gail", "50000", (*_T1, "disc_steps=16")),
