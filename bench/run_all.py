@@ -136,8 +136,9 @@ _ADVERSARIAL_RUNS = (
     ("Pendulum-v1", "airl", "40000", ("--transfer-steps", "20000", *_T1)),
     ("Pendulum-v1", "gcl", "60000", ("--transfer-steps", "20000", *_T1,
                                      "disc_learning_rate=1e-4", "disc_steps=16")),
-    *((env, "airl", "50000", ("--transfer-steps", "30000", *_T1, "disc_steps=16"))
-      for env in ("CartPole-v1", "softrl/FixedHorizonCartPole-v0")),
+    ("CartPole-v1", "airl", "50000", ("--transfer-steps", "30000", *_T1, "disc_steps=16")),
+    ("softrl/FixedHorizonCartPole-v0", "airl", "50000",
+     ("--transfer-steps", "50000", *_T1, "learning_rate=5e-4", "batch_size=128")),
     ("softrl/FixedHorizonCartPole-v0", "gail", "50000", (*_T1, "disc_steps=16")),
 )
 BENCHES: tuple[Bench, ...] = (
