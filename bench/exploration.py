@@ -112,6 +112,8 @@ def deep_sea_run(agent_name: str, size: int, seed: int, max_episodes: int,
     scale for the bootstrapped agent only; the temperature for both); ``tag`` names the run's
     settings in the results (default: :func:`settings_tag`).
     """
+    if time_limit is not None and time_limit <= 0:
+        raise ValueError(f"time_limit must be > 0 seconds; got {time_limit}")
     settings = dict(settings or {})
     env = gym.make("softrl/DeepSea-v0", size=size, mapping_seed=seed)
     kw = {**DEEP_SEA_COMMON, "seed": seed}
