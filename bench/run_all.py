@@ -205,6 +205,23 @@ BENCHES: tuple[Bench, ...] = (
           full_cap_s=10 * 3600,
           what="AIRL, GAIL, GCL on Pendulum-v1, CartPole-v1 and the fixed-horizon CartPole: "
                "normalized scores, reward transfer"),
+    Bench("adversarial_irl_imitation", "imitation",
+          full=(*(_c("bench/adversarial_irl_imitation.py", "run", "--env", env, "--algorithm",
+                     algo, "--seeds", "0", "1", "2", "--steps", steps)
+                  for env, algo, steps in (
+                      ("seals/CartPole-v0", "airl", "50000"),
+                      ("seals/CartPole-v0", "gail", "50000"),
+                      ("seals/CartPole-v0", "airl", "2000000"),
+                      ("seals/CartPole-v0", "gail", "1000000"),
+                      ("Pendulum-v1", "airl", "1000000"),
+                      ("Pendulum-v1", "gail", "1000000"))),
+                _c("bench/adversarial_irl_imitation.py", "table")),
+          quick=(_c("bench/adversarial_irl_imitation.py", "--quick"),),
+          estimate="1.5 h (imitation's own budgets: 1M-2M steps, 4-10 min a run; needs "
+                   "bench/adversarial_irl.py expert first, for the demos)",
+          full_cap_s=4 * 3600,
+          what="imitation 1.0.1's AIRL and GAIL on the same demos: seals/CartPole-v0, "
+               "Pendulum-v1"),
     Bench("lfd", "project",
           full=(*(_c("bench/lfd.py", "run", "lunar", "--variant", v, "--seeds", "0",
                      "--steps", "100000") for v in ("dqfd", "scratch")),
