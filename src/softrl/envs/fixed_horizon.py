@@ -1,6 +1,7 @@
 """CartPole with a fixed horizon: the variant imitation and seals use to benchmark IRL.
 
-Importing this module (``import softrl`` does) registers with Gymnasium:
+Importing this module (``import softrl.agents`` or ``softrl.training`` does; a bare
+``import softrl`` does not) registers with Gymnasium:
 
 - ``softrl/FixedHorizonCartPole-v0``: CartPole-v1's dynamics, never ``terminated``, truncated
   after 500 steps; the reward is 1 while the state is "ok" (|x| < 2.4 and |theta| < 12 degrees,

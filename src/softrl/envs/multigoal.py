@@ -4,7 +4,8 @@ Haarnoja, Tang, Abbeel, Levine (2017), "Reinforcement Learning with Deep Energy-
 (https://arxiv.org/abs/1702.08165), Section 5.1; the dynamics and reward follow the reference
 code (haarnoja/softqlearning, ``softqlearning/environments/multigoal.py``).
 
-Importing this module (``import softrl`` does) registers with Gymnasium:
+Importing this module (``import softrl.agents`` or ``softrl.training`` does; a bare
+``import softrl`` does not) registers with Gymnasium:
 
 - ``softrl/MultiGoal-v0``: four goals at (+-5, 0) and (0, +-5), 30 steps at most;
 - ``softrl/MultiGoalBlocked-v0``: the same task with one goal removed (the transfer target;
