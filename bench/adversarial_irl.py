@@ -28,6 +28,8 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+import softrl.training  # noqa: F401  (registers softrl/FixedHorizonCartPole-v0)
+
 RUNS = Path(__file__).parent / "adversarial_irl_runs"
 EXPERTS = RUNS / "experts"
 
@@ -51,8 +53,6 @@ def slug(env_id: str) -> str:
 
 
 def random_return(env_id: str, episodes: int = 20) -> float:
-    import softrl.training  # noqa: F401  (registers softrl/FixedHorizonCartPole-v0)
-
     env = gym.make(env_id)
     env.action_space.seed(0)
     total = []
@@ -85,7 +85,6 @@ def scripted_cartpole(obs: np.ndarray) -> int:
 
 
 def scripted_demos(env_id: str, episodes: int, seed: int = 0):
-    import softrl.training  # noqa: F401  (registers softrl/FixedHorizonCartPole-v0)
     from softrl.demos import Demonstrations
 
     policy = scripted_pendulum if env_id == "Pendulum-v1" else scripted_cartpole
