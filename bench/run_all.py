@@ -440,6 +440,7 @@ def ensure_venv(venv: Venv, python: str, say: Any) -> str:
         if venv.python.exists():
             plan = plan[1:]  # complete it, never delete it
         say(f"creating {venv.path} ({len(plan)} steps, logs bench/out/setup-{venv.name}-*.log)")
+        OUT.mkdir(exist_ok=True)
         for i, argv in enumerate(plan):
             log = OUT / f"setup-{venv.name}-{i}.log"
             rc, _ = run_command(argv, log, 1800, dict(os.environ))
