@@ -51,9 +51,10 @@ def _pearl_trajectories(pearl: PEARL, n_goals: int = 3) -> list[dict]:
         second = rollout_episode(pearl.env, pearl._policy(
             pearl._sample_z(first.context(), task), True), seed=i)
         with torch.no_grad():
-            _, var = pearl.posterior(torch.as_tensor(first.context())[None])
+            _, scale = pearl.posterior(torch.as_tensor(first.context())[None])
+        std = (scale @ scale.transpose(-1, -2)).diagonal(dim1=-2, dim2=-1).sqrt()
         out.append({"goal": task["goal"], "first": first.next_obs, "second": second.next_obs,
-                    "posterior_std": var.sqrt()[0].numpy()})
+                    "posterior_std": std[0].numpy()})
     return out
 
 

@@ -52,9 +52,9 @@ def test_encoder_learns_from_the_critic_and_kl_never_from_the_actor() -> None:
     idx = np.arange(3)
 
     def grads(which: str) -> dict[str, list[torch.Tensor | None]]:
-        critic_loss, actor_loss, kl = pearl.losses(idx)
-        loss = {"critic": critic_loss, "actor": actor_loss, "kl": kl}[which]
-        nets = {"encoder": pearl.encoder, "actor": pearl.actor, "critic": pearl.critic}
+        loss = pearl.losses(idx)[which]
+        nets = {"encoder": pearl.encoder, "actor": pearl.actor, "critic": pearl.critic,
+                "decoder": pearl.reward_decoder}
         params = [p for m in nets.values() for p in m.parameters()]
         gs = torch.autograd.grad(loss, params, allow_unused=True)
         out, k = {}, 0
@@ -73,6 +73,11 @@ def test_encoder_learns_from_the_critic_and_kl_never_from_the_actor() -> None:
     assert moved(g["critic"]) and moved(g["encoder"]) and not moved(g["actor"])
     g = grads("kl")
     assert moved(g["encoder"]) and not moved(g["actor"]) and not moved(g["critic"])
+    # The reward likelihood term trains the decoder and the encoder only.
+    g = grads("reward")
+    assert moved(g["decoder"]) and moved(g["encoder"])
+    assert not moved(g["actor"]) and not moved(g["critic"])
+    assert not moved(grads("critic")["decoder"]) and not moved(grads("actor")["decoder"])
     # No gradient ever reaches the target critics.
     assert all(not p.requires_grad for p in pearl.critic_target.parameters())
 
@@ -83,7 +88,8 @@ def test_no_context_baseline_acts_and_learns_on_z_zero() -> None:
     ctx = np.random.default_rng(0).normal(size=(20, 5)).astype(np.float32)
     assert torch.equal(pearl._sample_z(None, task), torch.zeros(5))
     assert torch.equal(pearl._sample_z(ctx, task), torch.zeros(5))
-    critic_loss, actor_loss, kl = pearl.fit(1).losses(np.arange(3))
+    parts = pearl.fit(1).losses(np.arange(3))
+    critic_loss, actor_loss, kl = parts["critic"], parts["actor"], parts["kl"]
     assert float(kl) == 0.0 and torch.isfinite(critic_loss) and torch.isfinite(actor_loss)
     g = torch.autograd.grad(critic_loss, list(pearl.encoder.parameters()), allow_unused=True)
     assert all(x is None for x in g)

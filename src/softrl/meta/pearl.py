@@ -2,10 +2,20 @@
 "Efficient Off-Policy Meta-RL via Probabilistic Context Variables"; seed 004, "Latent Model").
 
 A permutation-invariant encoder turns each context transition c_n = (s, a, r) into a Gaussian
-factor Psi_phi(z | c_n) = N(mu_n, sigma_n^2); the posterior is their normalized product,
+factor Psi_phi(z | c_n); the posterior is their normalized product. With diagonal factors
+N(mu_n, sigma_n^2) (PEARL's choice, ``encoder_covariance="diagonal"``)
 
     q_phi(z | c_{1:N}) = N(mu, sigma^2),  1/sigma^2 = sum_n 1/sigma_n^2,
-                                           mu = sigma^2 sum_n mu_n / sigma_n^2,
+                                           mu = sigma^2 sum_n mu_n / sigma_n^2;
+
+with full-covariance factors in information form (``"full"``), factor n contributes a
+precision Lambda_n = diag(lambda_n) + U_n U_n^T (U_n of rank ``factor_rank``) and a shift eta_n:
+
+    q_phi(z | c_{1:N}) = N(Lambda^{-1} h, Lambda^{-1}),  Lambda = sum_n Lambda_n, h = sum_n eta_n.
+
+A diagonal product can only average per-transition guesses; the full one can combine
+transitions as a least-squares fit does (a dense reward -|p - g| is one linear constraint on
+(g, |g|^2) per transition), so a few transitions locate the goal.
 
 and the objective of seed 004 is E_T[E_{z~q(z|c^T)}[R(T, z)] + beta KL(q(z|c^T) || N(0, I))],
 where R is SAC's soft Bellman error of critics Q(s, a, z) (its gradient trains the encoder)
@@ -33,10 +43,10 @@ from torch import Tensor, nn
 from softrl import functional as F
 from softrl.meta.common import MetaLearner, TaskBuffer, rollout_episode
 from softrl.nn import QEnsemble, SquashedGaussianActor, mlp
-from softrl.validation import Interval, check_params
-from softrl.vi import gaussian_kl
+from softrl.validation import Interval, StrOptions, check_params
+from softrl.vi import gaussian_kl_triangular
 
-__all__ = ["PEARL", "PEARLConfig", "product_of_gaussians"]
+__all__ = ["PEARL", "PEARLConfig", "product_of_gaussians", "product_of_gaussians_full"]
 
 
 def product_of_gaussians(means: Tensor, variances: Tensor, min_variance: float = 1e-7
@@ -62,6 +72,45 @@ def product_of_gaussians(means: Tensor, variances: Tensor, min_variance: float =
     return variance * (means * precisions).sum(1), variance
 
 
+def product_of_gaussians_full(eta: Tensor, diag_precision: Tensor, factors: Tensor,
+                              min_precision: float = 1e-4) -> tuple[Tensor, Tensor]:
+    """The normalized product of full-covariance Gaussian factors given in information form,
+    factor n with precision Lambda_n = diag(lambda_n) + U_n U_n^T and shift eta_n
+    (N(z; Lambda_n^{-1} eta_n, Lambda_n^{-1}) up to a constant):
+
+        Lambda = sum_n Lambda_n + min_precision I,   h = sum_n eta_n,
+        product = N(Lambda^{-1} h, Lambda^{-1}).
+
+    Parameters
+    ----------
+    eta, diag_precision : Tensor, shape (B, N, d)
+        The shifts and the diagonal precisions (>= 0).
+    factors : Tensor, shape (B, N, d, r)
+        The low-rank precision factors U_n.
+    min_precision : float
+        Added to Lambda's diagonal so that it stays positive definite.
+
+    Returns
+    -------
+    (mean, scale) : Tensors of shapes (B, d) and (B, d, d)
+        ``scale`` = L^{-T} for the Cholesky factor L L^T = Lambda: upper triangular, and
+        ``scale @ scale.T`` is the covariance Lambda^{-1}.
+    """
+    if eta.dim() != 3 or diag_precision.shape != eta.shape or factors.dim() != 4 or \
+            factors.shape[:3] != eta.shape:
+        raise ValueError(f"eta and diag_precision must be (B, N, d) and factors (B, N, d, r); "
+                         f"got {tuple(eta.shape)}, {tuple(diag_precision.shape)} and "
+                         f"{tuple(factors.shape)}")
+    d = eta.shape[-1]
+    eye = torch.eye(d, dtype=eta.dtype, device=eta.device)
+    precision = torch.diag_embed(diag_precision.sum(1) + min_precision) + \
+        torch.einsum("bndr,bner->bde", factors, factors)
+    chol = torch.linalg.cholesky(precision)
+    mean = torch.cholesky_solve(eta.sum(1)[..., None], chol)[..., 0]
+    inv_chol = torch.linalg.solve_triangular(chol, eye.expand_as(chol), upper=False)
+    return mean, inv_chol.transpose(-1, -2)
+
+
 @dataclass(frozen=True)
 class PEARLConfig:
     """Hyperparameters of :class:`PEARL`."""
@@ -74,6 +123,17 @@ class PEARLConfig:
     """Held-out tasks of :meth:`PEARL.meta_test`."""
     latent_dim: int = 5
     """Width of z."""
+    encoder_covariance: str = "diagonal"
+    """Form of each context factor Psi_phi(z | c_n): ``"diagonal"`` (PEARL's) or ``"full"``
+    (information form with a rank-``factor_rank`` precision update; see the module
+    docstring)."""
+    factor_rank: int = 1
+    """Rank of each factor's precision update U_n U_n^T (``encoder_covariance="full"``)."""
+    reward_decoder_weight: float = 0.0
+    """Weight lambda of a reward likelihood term in the encoder's objective: a decoder
+    p_theta(r | s, a, z) = N(r_theta(s, a, z), 1) fitted on the RL batch, whose error also
+    trains the encoder (seed 004's "likelihood" R(T, z) as a reconstruction of the task, as in
+    VariBAD). 0 keeps PEARL's objective, the Bellman error alone."""
     hidden_sizes: tuple[int, ...] = (128, 128)
     """Hidden widths of the encoder, actor and critics."""
     learning_rate: float = 3e-4
@@ -124,12 +184,14 @@ class PEARLConfig:
             "n_test_tasks": [pos], "latent_dim": [pos], "meta_batch": [pos],
             "batch_size": [pos], "context_size": [pos], "tasks_per_iteration": [pos],
             "prior_episodes": [pos], "posterior_episodes": [Interval(int, 0, None, closed="left")],
-            "grad_steps": [pos], "initial_episodes": [pos],
+            "grad_steps": [pos], "initial_episodes": [pos], "factor_rank": [pos],
+            "encoder_covariance": [StrOptions({"diagonal", "full"})],
             "learning_rate": [Interval(float, 0, None, closed="neither")],
             "gamma": [Interval(float, 0, 1, closed="both")],
             "tau": [Interval(float, 0, 1, closed="right")],
             "temperature": [Interval(float, 0, None, closed="left")],
             "kl_weight": [Interval(float, 0, None, closed="left")], "oracle": [bool],
+            "reward_decoder_weight": [Interval(float, 0, None, closed="left")],
             "no_context": [bool],
             "hidden_sizes": [tuple], "device": [str]})
         if self.oracle and self.no_context:
@@ -138,7 +200,8 @@ class PEARLConfig:
 
 
 class ContextEncoder(nn.Module):
-    """Psi_phi(z | c_n) for each context transition, combined by :func:`product_of_gaussians`.
+    """Psi_phi(z | c_n) for each context transition, combined into q_phi(z | c) by
+    :func:`product_of_gaussians` (diagonal factors) or :func:`product_of_gaussians_full`.
 
     Parameters
     ----------
@@ -146,17 +209,29 @@ class ContextEncoder(nn.Module):
         Width of one transition (s, a, r) and of z.
     hidden_sizes : sequence of int
         Hidden widths.
+    covariance : {"diagonal", "full"}
+        Form of the factors.
+    rank : int
+        Rank of each full factor's precision update.
     """
 
-    def __init__(self, context_dim: int, latent_dim: int, hidden_sizes: tuple[int, ...]) -> None:
+    def __init__(self, context_dim: int, latent_dim: int, hidden_sizes: tuple[int, ...],
+                 covariance: str = "diagonal", rank: int = 1) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
-        self.net = mlp(context_dim, hidden_sizes, 2 * latent_dim)
+        self.latent_dim, self.covariance, self.rank = latent_dim, covariance, rank
+        width = 2 * latent_dim + (latent_dim * rank if covariance == "full" else 0)
+        self.net = mlp(context_dim, hidden_sizes, width)
 
     def forward(self, context: Tensor) -> tuple[Tensor, Tensor]:
-        """(B, N, context_dim) -> posterior mean and variance, each (B, d)."""
-        mean, raw = self.net(context).chunk(2, -1)
-        return product_of_gaussians(mean, nn.functional.softplus(raw))
+        """(B, N, context_dim) -> posterior mean (B, d) and a triangular square root
+        ``scale`` (B, d, d) of its covariance (``scale @ scale.T``)."""
+        d, out = self.latent_dim, self.net(context)
+        if self.covariance == "diagonal":
+            mean, var = product_of_gaussians(out[..., :d], nn.functional.softplus(out[..., d:]))
+            return mean, torch.diag_embed(var.sqrt())
+        factors = out[..., 2 * d:].unflatten(-1, (d, self.rank))
+        return product_of_gaussians_full(out[..., :d], nn.functional.softplus(out[..., d:2 * d]),
+                                         factors)
 
 
 class PEARL(MetaLearner):
@@ -177,29 +252,40 @@ class PEARL(MetaLearner):
     def _build(self) -> None:
         c, o, a = self.config, self.obs_dim, self.action_dim
         z_dim = self.task_dim if c.oracle else c.latent_dim
-        self.encoder = ContextEncoder(o + a + 1, c.latent_dim, c.hidden_sizes)
+        self.encoder = ContextEncoder(o + a + 1, c.latent_dim, c.hidden_sizes,
+                                      c.encoder_covariance, c.factor_rank)
         self.actor = SquashedGaussianActor(o + z_dim, a, c.hidden_sizes)
         self.critic = QEnsemble(o + z_dim, a, c.hidden_sizes, 2)
         self.critic_target = QEnsemble(o + z_dim, a, c.hidden_sizes, 2)
         self.critic_target.load_state_dict(self.critic.state_dict())
         self.critic_target.requires_grad_(False)
+        # p_theta(r | s, a, z) of the reward likelihood term (used when its weight > 0).
+        self.reward_decoder = mlp(o + a + z_dim, c.hidden_sizes, 1)
         params = [*self.encoder.parameters(), *self.actor.parameters(),
-                  *self.critic.parameters()]
+                  *self.critic.parameters(), *self.reward_decoder.parameters()]
         self.optimizer = torch.optim.Adam(params, lr=c.learning_rate)
         self.rl_buffers = [TaskBuffer(o, a) for _ in self.train_tasks]
         self.context_buffers = [TaskBuffer(o, a) for _ in self.train_tasks]
 
     def _modules(self) -> dict[str, nn.Module]:
         return {"encoder": self.encoder, "actor": self.actor, "critic": self.critic,
-                "critic_target": self.critic_target}
+                "critic_target": self.critic_target, "reward_decoder": self.reward_decoder}
 
     def _optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"optimizer": self.optimizer}
 
     # ------------------------------------------------------------------ inference
     def posterior(self, context: Tensor) -> tuple[Tensor, Tensor]:
-        """q(z | c): mean and variance (B, d) from context (B, N, obs + action + 1)."""
+        """q(z | c) from context (B, N, obs + action + 1): its mean (B, d) and a triangular
+        square root ``scale`` (B, d, d) of its covariance (``scale @ scale.T``; diagonal for
+        diagonal factors)."""
         return self.encoder(context)
+
+    @staticmethod
+    def _draw(mean: Tensor, scale: Tensor, gen: torch.Generator) -> Tensor:
+        """z = mean + scale eps, eps ~ N(0, I) (reparameterized)."""
+        eps = torch.randn(mean.shape, generator=gen, device=mean.device)
+        return mean + (scale @ eps[..., None])[..., 0]
 
     def _sample_z(self, context: np.ndarray | None, task: dict[str, Any]) -> Tensor:
         """One z for acting: the true task vector (oracle), zeros (no_context), a prior
@@ -213,9 +299,8 @@ class PEARL(MetaLearner):
             return torch.randn(c.latent_dim, generator=gen, device=self.device)
         with torch.no_grad():
             ctx = torch.as_tensor(context, dtype=torch.float32, device=self.device)[None]
-            mean, var = self.posterior(ctx)
-        return (mean + var.sqrt() * torch.randn(mean.shape, generator=gen,
-                                                device=self.device))[0]
+            mean, scale = self.posterior(ctx)
+        return self._draw(mean, scale, gen)[0]
 
     def _policy(self, z: Tensor, deterministic: bool):
         def act(obs: np.ndarray) -> np.ndarray:
@@ -271,8 +356,9 @@ class PEARL(MetaLearner):
             losses = self.train_step()
         return losses
 
-    def losses(self, idx: np.ndarray) -> tuple[Tensor, Tensor, Tensor]:
-        """(critic loss, actor loss, KL) of one meta-batch of training tasks ``idx``.
+    def losses(self, idx: np.ndarray) -> dict[str, Tensor]:
+        """The losses ``critic``, ``actor``, ``kl`` and ``reward`` of one meta-batch of
+        training tasks ``idx``.
 
         For task i, context c^i ~ its context buffer, z^i ~ q_phi(z | c^i) (reparameterized),
         RL transitions (s, a, r, s') ~ its RL buffer:
@@ -283,7 +369,9 @@ class PEARL(MetaLearner):
             actor:  J_pi = mean (T log pi(a~ | s, zbar) - min_j Q_j(s, a~, zbar)), zbar = z
                     detached and the critics' parameters held fixed: only pi moves;
             KL:     mean_i KL(q_phi(z | c^i) || N(0, I)) (zero for the oracle and
-                    no_context, whose z is not inferred).
+                    no_context, whose z is not inferred);
+            reward: J_r = 0.5 mean (r_theta(s, a, z) - r)^2, the reward likelihood term,
+                    gradient into the decoder and the encoder.
         """
         c, gen, rng = self.config, self.rngs.torch, self.rngs.np
         batch = [self.rl_buffers[i].sample(c.batch_size, rng, self.device) for i in idx]
@@ -298,9 +386,9 @@ class PEARL(MetaLearner):
             ctx = torch.stack([self.context_buffers[i].sample_context(c.context_size, rng,
                                                                       self.device)
                                for i in idx])
-            mean, var = self.posterior(ctx)
-            z = mean + var.sqrt() * torch.randn(mean.shape, generator=gen, device=self.device)
-            kl = gaussian_kl(mean, 0.5 * var.log()).mean()
+            mean, scale = self.posterior(ctx)
+            z = self._draw(mean, scale, gen)
+            kl = gaussian_kl_triangular(mean, scale).mean()
         zs = z[:, None].expand(t, n, z.shape[-1])
         flat = lambda x: x.reshape(t * n, -1)  # noqa: E731
         # The buffers hold env actions; the critic and the actor work in the squashed (-1, 1).
@@ -316,17 +404,23 @@ class PEARL(MetaLearner):
         a_pi, logp = self.actor.sample(s_zd, gen)
         actor_loss = F.actor_loss(self.critic(s_zd, a_pi, detach_params=True), logp,
                                   c.temperature)
-        return critic_loss, actor_loss, kl
+        reward_loss = 0.5 * (self.reward_decoder(torch.cat([s, a, flat(zs)], -1))[:, 0]
+                             - r).pow(2).mean()
+        return {"critic": critic_loss, "actor": actor_loss, "kl": kl, "reward": reward_loss}
 
     def train_step(self) -> dict[str, float]:
         """One gradient step on a meta-batch of tasks (:meth:`losses`): the critics and the
-        encoder descend J_Q + beta KL, the actor descends J_pi."""
+        encoder descend J_Q + beta KL (+ lambda J_r with the decoder), the actor descends
+        J_pi."""
         c = self.config
         idx = self.rngs.np.choice(len(self.train_tasks), min(c.meta_batch,
                                                              len(self.train_tasks)),
                                   replace=False)
-        critic_loss, actor_loss, kl = self.losses(idx)
+        parts = self.losses(idx)
+        critic_loss, actor_loss, kl = parts["critic"], parts["actor"], parts["kl"]
         loss = critic_loss + actor_loss + c.kl_weight * kl
+        if c.reward_decoder_weight > 0:
+            loss = loss + c.reward_decoder_weight * parts["reward"]
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -334,7 +428,7 @@ class PEARL(MetaLearner):
                         c.tau)
         self.num_updates += 1
         return {"losses/critic": critic_loss.item(), "losses/actor": actor_loss.item(),
-                "losses/kl": float(kl.detach())}
+                "losses/kl": float(kl.detach()), "losses/reward": parts["reward"].item()}
 
     # ------------------------------------------------------------------ meta-test
     def adapt(self, task: dict[str, Any], n_episodes: int, seed: int,

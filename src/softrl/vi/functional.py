@@ -28,6 +28,7 @@ __all__ = [
     "elbo",
     "gaussian_entropy",
     "gaussian_kl",
+    "gaussian_kl_triangular",
     "gaussian_log_prob",
     "reparameterize",
     "score_function_surrogate",
@@ -82,6 +83,30 @@ def gaussian_kl(mean_q: Tensor, log_std_q: Tensor, mean_p: Tensor | float = 0.0,
     var_ratio = torch.exp(2.0 * (log_std_q - log_std_p))
     mahalanobis = (mean_q - mean_p).pow(2) * torch.exp(-2.0 * log_std_p)
     return 0.5 * (var_ratio + mahalanobis - 1.0 - 2.0 * (log_std_q - log_std_p)).sum(-1)
+
+
+def gaussian_kl_triangular(mean: Tensor, scale: Tensor) -> Tensor:
+    """Analytic KL(N(mu, C C^T) || N(0, I)) of a full-covariance Gaussian given a triangular
+    square root C of its covariance (lower or upper; diagonal for a diagonal Gaussian):
+
+        KL = 1/2 [tr(C C^T) + mu^T mu - d - log det(C C^T)],
+        tr(C C^T) = sum_ij C_ij^2,  log det(C C^T) = 2 sum_i log |C_ii|.
+
+    Parameters
+    ----------
+    mean : Tensor, shape (..., d)
+    scale : Tensor, shape (..., d, d), triangular
+
+    Returns
+    -------
+    Tensor, shape (...)
+    """
+    d = mean.shape[-1]
+    if scale.shape[-2:] != (d, d):
+        raise ValueError(f"scale must be (..., {d}, {d}) for a mean of width {d}; got "
+                         f"{tuple(scale.shape)}")
+    log_det = 2.0 * torch.diagonal(scale, dim1=-2, dim2=-1).abs().log().sum(-1)
+    return 0.5 * (scale.pow(2).sum((-2, -1)) + mean.pow(2).sum(-1) - d - log_det)
 
 
 def reparameterize(mean: Tensor, log_std: Tensor, n_samples: int = 1,
