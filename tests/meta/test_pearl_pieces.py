@@ -2,6 +2,8 @@
 of the task, as PEARL's encoder buffer), where the encoder's gradient comes from (the critic
 loss and the KL, never the actor loss), and the no-context baseline."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -100,3 +102,27 @@ def test_no_context_baseline_acts_and_learns_on_z_zero() -> None:
         PEARL("point-dense", oracle=True, no_context=True)
     with pytest.raises(ValueError, match="prior_episodes"):
         PEARL("point-dense", prior_episodes=0)
+
+
+def test_sparse_task_critic_can_learn_from_the_dense_reward() -> None:
+    pearl = PEARL("point-sparse", critic_reward="dense", **KW).fit(1)
+    for task, buf in zip(pearl.train_tasks, pearl.rl_buffers, strict=True):
+        dist = np.linalg.norm(buf.next_obs - task["goal"], axis=1)
+        np.testing.assert_allclose(buf.dense_rewards, -dist, rtol=1e-6)
+        np.testing.assert_allclose(buf.rewards, np.where(dist <= 0.2, 1 - dist, 0), atol=1e-6)
+    # The critic's targets use the dense reward, the context the sparse one.
+    def critic_loss(learner: PEARL) -> float:
+        learner.rngs.np.bit_generator.state = np.random.default_rng(0).bit_generator.state
+        learner.rngs.torch.manual_seed(0)
+        return float(learner.losses(np.arange(3))["critic"])
+
+    dense = critic_loss(pearl)
+    pearl.config = dataclasses.replace(pearl.config, critic_reward="env")
+    assert critic_loss(pearl) != dense
+    ctx = pearl.context_buffers[0].sample_context(8, np.random.default_rng(0), torch.device("cpu"))
+    assert set(ctx[:, -1].tolist()) <= set(pearl.context_buffers[0].rewards.tolist())
+    # On the dense task the two rewards are the same.
+    twin = PEARL("point-dense", critic_reward="dense", **KW).fit(1)
+    np.testing.assert_array_equal(twin.rl_buffers[0].dense_rewards, twin.rl_buffers[0].rewards)
+    with pytest.raises(ValueError, match="critic_reward"):
+        PEARL("point-sparse", critic_reward="shaped")

@@ -32,6 +32,9 @@ class Episode:
     actions: np.ndarray
     rewards: np.ndarray
     next_obs: np.ndarray
+    dense_rewards: np.ndarray | None = None
+    """``info["dense_reward"]`` of each step where the env reports one (the point robot's
+    -|p - g|, also on the sparse task), else None."""
 
     def __len__(self) -> int:
         return len(self.rewards)
@@ -50,17 +53,18 @@ def rollout_episode(env: gym.Env, act: Callable[[np.ndarray], np.ndarray],
                     seed: int | None = None, max_steps: int = 100_000) -> Episode:
     """Run ``act`` for one episode of ``env`` (reset with ``seed``)."""
     obs, _ = env.reset(seed=seed)
-    rows: list[tuple[np.ndarray, np.ndarray, float, np.ndarray]] = []
+    rows: list[tuple[np.ndarray, np.ndarray, float, np.ndarray, float | None]] = []
     for _ in range(max_steps):
         action = act(obs)
-        nxt, reward, terminated, truncated, _ = env.step(action)
+        nxt, reward, terminated, truncated, info = env.step(action)
         rows.append((np.asarray(obs, np.float32), np.asarray(action, np.float32).reshape(-1),
-                     float(reward), np.asarray(nxt, np.float32)))
+                     float(reward), np.asarray(nxt, np.float32), info.get("dense_reward")))
         obs = nxt
         if terminated or truncated:
             break
-    o, a, r, n = zip(*rows, strict=True)
-    return Episode(np.stack(o), np.stack(a), np.asarray(r, np.float32), np.stack(n))
+    o, a, r, n, d = zip(*rows, strict=True)
+    dense = None if any(x is None for x in d) else np.asarray(d, np.float32)
+    return Episode(np.stack(o), np.stack(a), np.asarray(r, np.float32), np.stack(n), dense)
 
 
 class TaskBuffer:
@@ -72,6 +76,7 @@ class TaskBuffer:
         self.actions = np.zeros((0, action_dim), np.float32)
         self.rewards = np.zeros(0, np.float32)
         self.next_obs = np.zeros((0, obs_dim), np.float32)
+        self.dense_rewards = np.zeros(0, np.float32)  # the env's reward where it has none
 
     def __len__(self) -> int:
         return len(self.rewards)
@@ -86,13 +91,17 @@ class TaskBuffer:
         self.actions = np.concatenate([self.actions, ep.actions])
         self.rewards = np.concatenate([self.rewards, ep.rewards])
         self.next_obs = np.concatenate([self.next_obs, ep.next_obs])
+        dense = ep.rewards if ep.dense_rewards is None else ep.dense_rewards
+        self.dense_rewards = np.concatenate([self.dense_rewards, dense])
 
     def sample(self, n: int, rng: np.random.Generator, device: torch.device
-               ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """n transitions drawn uniformly with replacement: (s, a, r, s') tensors."""
+               ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        """n transitions drawn uniformly with replacement: (s, a, r, s', dense r) tensors
+        (the last is the env's ``info["dense_reward"]``, or r where it reports none)."""
         i = rng.integers(len(self), size=n)
         return tuple(torch.as_tensor(x[i], device=device)  # type: ignore[return-value]
-                     for x in (self.obs, self.actions, self.rewards, self.next_obs))
+                     for x in (self.obs, self.actions, self.rewards, self.next_obs,
+                               self.dense_rewards))
 
     def sample_context(self, n: int, rng: np.random.Generator, device: torch.device) -> Tensor:
         """n context rows (s, a, r) drawn uniformly with replacement, (n, obs + action + 1)."""
@@ -103,7 +112,7 @@ class TaskBuffer:
     def state(self) -> dict[str, Tensor]:
         """Tensors to checkpoint."""
         return {k: torch.from_numpy(getattr(self, k).copy())
-                for k in ("obs", "actions", "rewards", "next_obs")}
+                for k in ("obs", "actions", "rewards", "next_obs", "dense_rewards")}
 
     def load(self, state: dict[str, Tensor]) -> None:
         """Restore :meth:`state`."""

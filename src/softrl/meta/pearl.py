@@ -129,6 +129,10 @@ class PEARLConfig:
     docstring)."""
     factor_rank: int = 1
     """Rank of each factor's precision update U_n U_n^T (``encoder_covariance="full"``)."""
+    critic_reward: str = "env"
+    """Reward of the critic's (and the reward decoder's) targets: ``"env"``, or ``"dense"``
+    for the env's ``info["dense_reward"]`` (PEARL's sparse point robot: the critic learns
+    from -|p - g| while the context and the returns carry the sparse reward)."""
     reward_decoder_weight: float = 0.0
     """Weight lambda of a reward likelihood term in the encoder's objective: a decoder
     p_theta(r | s, a, z) = N(r_theta(s, a, z), 1) fitted on the RL batch, whose error also
@@ -186,6 +190,7 @@ class PEARLConfig:
             "prior_episodes": [pos], "posterior_episodes": [Interval(int, 0, None, closed="left")],
             "grad_steps": [pos], "initial_episodes": [pos], "factor_rank": [pos],
             "encoder_covariance": [StrOptions({"diagonal", "full"})],
+            "critic_reward": [StrOptions({"env", "dense"})],
             "learning_rate": [Interval(float, 0, None, closed="neither")],
             "gamma": [Interval(float, 0, 1, closed="both")],
             "tau": [Interval(float, 0, 1, closed="right")],
@@ -365,6 +370,7 @@ class PEARL(MetaLearner):
 
             critic: J_Q = sum_j 0.5 mean (Q_j(s, a, z) - y)^2,
                     y = r + gamma (min_j Qbar_j(s', a', z) - T log pi(a' | s', z)),
+                    r the env's reward or, with ``critic_reward="dense"``, its dense one,
                     a' ~ pi(. | s', z), gradient into the critics and the encoder;
             actor:  J_pi = mean (T log pi(a~ | s, zbar) - min_j Q_j(s, a~, zbar)), zbar = z
                     detached and the critics' parameters held fixed: only pi moves;
@@ -376,6 +382,8 @@ class PEARL(MetaLearner):
         c, gen, rng = self.config, self.rngs.torch, self.rngs.np
         batch = [self.rl_buffers[i].sample(c.batch_size, rng, self.device) for i in idx]
         obs, act, rew, nxt = (torch.stack([b[k] for b in batch]) for k in range(4))
+        if c.critic_reward == "dense":
+            rew = torch.stack([b[4] for b in batch])
         t, n = obs.shape[:2]
         kl = torch.zeros((), device=self.device)
         if c.oracle:
