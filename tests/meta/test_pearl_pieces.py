@@ -126,3 +126,15 @@ def test_sparse_task_critic_can_learn_from_the_dense_reward() -> None:
     np.testing.assert_array_equal(twin.rl_buffers[0].dense_rewards, twin.rl_buffers[0].rewards)
     with pytest.raises(ValueError, match="critic_reward"):
         PEARL("point-sparse", critic_reward="shaped")
+
+
+def test_encoder_learning_rate_is_its_own() -> None:
+    pearl = PEARL("point-dense", encoder_learning_rate=1e-3, learning_rate=3e-4, **KW)
+    groups = pearl.optimizer.param_groups
+    assert [g["lr"] for g in groups] == [3e-4, 1e-3]
+    enc = {id(p) for p in [*pearl.encoder.parameters(), *pearl.reward_decoder.parameters()]}
+    assert {id(p) for p in groups[1]["params"]} == enc
+    assert not enc & {id(p) for p in groups[0]["params"]}
+    assert [g["lr"] for g in PEARL("point-dense", **KW).optimizer.param_groups] == [3e-4] * 2
+    with pytest.raises(ValueError, match="encoder_learning_rate"):
+        PEARL("point-dense", encoder_learning_rate=0.0)
