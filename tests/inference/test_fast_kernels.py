@@ -3,6 +3,7 @@ soft max and the forward gather, each against numpy or a plain reference impleme
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.special import logsumexp
 
 from mdp_factories import make_random_mdp
@@ -11,6 +12,7 @@ from softrl.inference import kernels, policy_marginals, soft_backward, soft_bell
 from softrl.inference._layout import NO_ELL, ell_layout
 from softrl.inference._vexp import vexp_array, vlog_array
 from softrl.inference.backward import _NO_PI, _NO_POLICY
+from softrl.mdp import FiniteMDP
 
 
 def _ulps(got: np.ndarray, want: np.ndarray) -> np.ndarray:
@@ -191,3 +193,82 @@ def test_prefetching_path_of_a_large_mdp_matches_scipy():
     Q_ref = mdp.reward + mdp.gamma * (mdp.transitions @ V).reshape(mdp.shape)
     np.testing.assert_allclose(Q, Q_ref, rtol=1e-13, atol=1e-13)
     np.testing.assert_allclose(V_new, 0.5 * logsumexp(Q_ref / 0.5, axis=1), rtol=1e-13, atol=1e-13)
+
+
+def _ragged_mdp(seed=11, S=70_000, A=2):
+    """A random MDP with V beyond 2^16 states (the vector-gather path), rows of 1..12
+    successors, three rows longer than the product buffer (5000 entries before merging
+    duplicates), ten consecutive rows of 1500 (a group that must be halved to fit) and
+    terminal states."""
+    rng = np.random.default_rng(seed)
+    n_rows = S * A
+    lengths = rng.integers(1, 13, n_rows)
+    lengths[[5, 77_777, n_rows - 1]] = 5000
+    lengths[1000:1010] = 1500
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    P = sp.csr_matrix((rng.random(indptr[-1]) + 0.01, rng.integers(0, S, indptr[-1]), indptr),
+                      shape=(n_rows, S))  # fmt: skip
+    P.sum_duplicates()
+    P = sp.csr_matrix(sp.diags(1.0 / np.asarray(P.sum(axis=1)).ravel()) @ P)
+    assert np.diff(P.indptr).max() > kernels._GBUF
+    return FiniteMDP(P, rng.normal(size=(S, A)), gamma=0.95, terminal=[3, 40_000, S - 1],
+                     n_actions=A)  # fmt: skip
+
+
+def test_vector_gather_path_matches_scipy_on_ragged_rows_with_terminal_states():
+    mdp = _ragged_mdp()
+    P, live = mdp.transitions, ~mdp.terminal
+    V = 10.0 * np.random.default_rng(12).normal(size=mdp.n_states)
+    Q_ref = mdp.reward + mdp.gamma * (P @ V).reshape(mdp.shape)
+    Q_ref[~live] = 0.0
+    for T in (0.5, 0.0):
+        Q, V_new = soft_bellman_step(mdp, mdp.reward, V, T)
+        # Each row's sum runs in the order of the row, as scipy's: the same numbers.
+        np.testing.assert_array_equal(Q, Q_ref)
+        V_ref = T * logsumexp(Q_ref / T, axis=1) if T > 0 else Q_ref.max(axis=1)
+        np.testing.assert_allclose(V_new, np.where(live, V_ref, 0.0), rtol=1e-13, atol=1e-13)
+
+
+def test_vector_gather_path_threaded_sequential_and_int64_indices_agree():
+    mdp = _ragged_mdp(seed=13, S=66_000, A=3)
+    P = mdp.transitions
+    S, A = mdp.shape
+    V = np.random.default_rng(14).normal(size=S)
+    reward = mdp.reward.copy()
+    reward[7] = -np.inf  # no action allowed in state 7: V = -inf, pi uniform
+    out = []
+    for build, indptr, indices in (
+        (kernels.backward_pass.sequential, P.indptr, P.indices),
+        (kernels.backward_pass.parallel, P.indptr, P.indices),
+        (kernels.backward_pass.sequential, P.indptr.astype(np.int64), P.indices.astype(np.int64)),
+    ):
+        Q, V_new, pi = np.empty((1, S, A)), np.empty((1, S)), np.empty((1, S, A))
+        build(kernels._unsigned(indptr), kernels._unsigned(indices), P.data, *NO_ELL, reward,
+              V[None], mdp.gamma, 0.7, False, mdp.terminal, kernels.MODE_SOFT, _NO_POLICY,
+              Q, V_new, pi)  # fmt: skip
+        out.append((Q, V_new, pi))
+    for other in out[1:]:
+        for a, b in zip(out[0], other, strict=True):
+            np.testing.assert_array_equal(a, b)
+    Q, V_new, pi = out[0]
+    assert V_new[0, 7] == -np.inf and np.all(pi[0, 7] == 1.0 / A)
+    assert np.all(V_new[0, mdp.terminal] == 0.0) and np.all(pi[0, mdp.terminal] == 1.0 / A)
+    live = ~mdp.terminal
+    live[7] = False
+    Q_ref = reward + mdp.gamma * (P @ V).reshape(S, A)
+    np.testing.assert_array_equal(Q[0, live], Q_ref[live])
+    np.testing.assert_allclose(pi[0, live].sum(-1), 1.0, rtol=1e-14)
+
+
+def test_vector_gather_path_tiny_temperature_and_huge_rewards_stay_finite():
+    mdp = _ragged_mdp(seed=15, S=66_000, A=2)
+    rng = np.random.default_rng(16)
+    reward = 1e4 * rng.normal(size=mdp.shape)
+    V = 1e4 * rng.normal(size=mdp.n_states)
+    live = ~mdp.terminal
+    Q_ref = reward + mdp.gamma * (mdp.transitions @ V).reshape(mdp.shape)
+    for T in (1e-6, 1e4):
+        Q, V_new = soft_bellman_step(mdp, reward, V, T)
+        assert np.isfinite(Q).all() and np.isfinite(V_new).all()
+        V_ref = np.where(live, T * logsumexp(Q_ref / T, axis=1), 0.0)
+        np.testing.assert_allclose(V_new, V_ref, rtol=1e-12, atol=1e-12 * np.abs(V_ref).max())

@@ -7,12 +7,14 @@ work per step); a single backup is the horizon-1 case.  One backup is one fused 
 transition data: the successor expectation, the soft max over actions and the writes of Q and
 V happen in the same loop, so the backup reads each stored probability exactly once.
 
-What makes them fast (bench/RESULTS.md, "Issue 19 pass"): the backup runs per block of 128
-states, Q first, then the soft max as flat loops of :func:`~softrl.inference._vexp.vexp` and
-``vlog`` that compile to SIMD code; short rows are read from a fixed-width (ELL) copy of
-p(s'|s,a) (:mod:`softrl.inference._layout`); integer index arrays are passed unsigned
-(:func:`_unsigned`), so that numba drops its test for negative indices; and the threaded
-build runs only when a core is free (:func:`_cores_free`).
+What makes them fast (bench/RESULTS.md, "Issue 19 pass"): the backup runs per block of up to
+1024 states, Q first, then the soft max as flat loops of :func:`~softrl.inference._vexp.vexp`
+and ``vlog`` that compile to SIMD code; short rows are read from a fixed-width (ELL) copy of
+p(s'|s,a) (:mod:`softrl.inference._layout`); when V is too large for the L2 cache, the
+products p(s'|s,a) V(s') are gathered 8 at a time by vector gathers (:func:`_expect_rows`);
+integer index arrays are passed unsigned (:func:`_unsigned`), so that numba drops its test
+for negative indices; and the threaded build runs only when a core is free
+(:func:`_cores_free`).
 
 Conventions (seed 003): Q(s,a) = r(s,a) + gamma * backup_{s'}[V(s')] and
 V(s) = T log sum_a exp(Q(s,a) / T), with ``T`` the temperature and ``T = 0`` the hard max.
@@ -80,6 +82,65 @@ def _prefetch(typingctx, arr, idx):
         return context.get_dummy_value()
 
     return nb.types.void(arr, idx), codegen
+
+
+# Products p(s'|s,a) V(s') are gathered 8 at a time by one vector gather (AVX-512 vgatherqpd):
+# the scalar loop spent 10-12 instructions a stored entry (load of the index, of V, of p, the
+# prefetch and its index, the loop), and at 10^6 states it was bound by them, not by memory:
+# with every successor index taken modulo 4096 (V in L1) it took 29 of its 37 ms.
+_GATHER = 8
+
+
+@intrinsic
+def _gather_products(typingctx, out, j, data, indices, k, v):
+    """out[j + i] = data[k + i] * v[indices[k + i]] for i = 0..7: one vector gather of v.
+
+    llvm.masked.gather with every lane on; LLVM lowers it to the target's gather instruction,
+    or to scalar loads where there is none.  The caller keeps k + 8 <= indices.size and
+    j + 8 <= out.size; ``indices`` are unsigned (32 or 64 bits) and ``v``, ``data``, ``out``
+    contiguous float64.
+    """
+
+    def codegen(context, builder, signature, args):
+        idx_t = signature.args[3]
+        out_ptr, data_ptr, idx_ptr, v_ptr = (
+            context.make_array(signature.args[i])(context, builder, args[i]).data
+            for i in (0, 2, 3, 5)
+        )
+        j, k = args[1], args[4]
+        i32, i64 = ir.IntType(32), ir.IntType(64)
+        width = idx_t.dtype.bitwidth
+        vec_f = ir.VectorType(ir.DoubleType(), _GATHER)
+        vec_i64 = ir.VectorType(i64, _GATHER)
+
+        def vector_at(ptr, index, vec_t):
+            return builder.bitcast(builder.gep(ptr, [index]), vec_t.as_pointer())
+
+        idx = builder.load(vector_at(idx_ptr, k, ir.VectorType(ir.IntType(width), _GATHER)),
+                           align=width // 8)  # fmt: skip
+        if width < 64:
+            idx = builder.zext(idx, vec_i64)
+        # The addresses v + 8 idx as integers (llvmlite's gep takes no vector of indices).
+        base = builder.insert_element(
+            ir.Constant(vec_i64, None), builder.ptrtoint(v_ptr, i64), i32(0)
+        )
+        zeros = ir.Constant(ir.VectorType(i32, _GATHER), [0] * _GATHER)
+        base = builder.shuffle_vector(base, ir.Constant(vec_i64, None), zeros)
+        addr = builder.add(base, builder.shl(idx, ir.Constant(vec_i64, [3] * _GATHER)))
+        ptr_t = ir.VectorType(v_ptr.type, _GATHER)
+        mask_t = ir.VectorType(ir.IntType(1), _GATHER)
+        fnty = ir.FunctionType(vec_f, [ptr_t, i32, mask_t, vec_f])
+        name = f"llvm.masked.gather.v{_GATHER}f64.v{_GATHER}p0"
+        gather = cgutils.get_or_insert_function(builder.module, fnty, name)
+        all_on = ir.Constant(mask_t, [1] * _GATHER)
+        values = builder.call(
+            gather, [builder.inttoptr(addr, ptr_t), i32(8), all_on, ir.Constant(vec_f, None)]
+        )
+        p = builder.load(vector_at(data_ptr, k, vec_f), align=8)
+        builder.store(builder.fmul(p, values), vector_at(out_ptr, j, vec_f), align=8)
+        return context.get_dummy_value()
+
+    return nb.types.void(out, j, data, indices, k, v), codegen
 
 
 @nb.njit(inline="always", **_JIT)
@@ -169,12 +230,15 @@ _BLOCK = 1024
 _BLOCK_MIN = 128
 # Parallel work items per step: enough for the threads to balance; each has its own scratch.
 _CHUNKS = 16
+# Stored entries of the product buffer of _expect_rows (32 KB), and rows per group in it.
+_GBUF = 4096
+_GROUP_ROWS = 512
 
 
 @nb.njit(**_JIT)
 def _backup_block(
     indptr, indices, data, ell_idx, ell_p, reward, v_next, gamma, temperature, inv_t,
-    optimistic, terminal, mode, pol, Q, V, pi, w, vmax, lo, hi, ebuf, mbuf, zbuf,
+    optimistic, terminal, mode, pol, Q, V, pi, w, vmax, lo, hi, ebuf, mbuf, zbuf, gbuf,
 ):  # fmt: skip
     """One backup of the states lo..hi-1: Q(s, a) = r(s, a) + gamma * backup[v_next], then V.
 
@@ -182,7 +246,8 @@ def _backup_block(
     ``ell_idx``, ``ell_p``: the (S*A, K) fixed-width layout of the same p(s'|s,a), used for the
     expectation when it has rows and V is small, or (0, 1) placeholders;
     ``ebuf``, ``mbuf``: (_BLOCK * A,) scratch for exp((Q - m) / T) and the row maxima m;
-    ``zbuf``: (2 * _BLOCK,) scratch for z = sum_a exp((Q - m) / T) and log z.
+    ``zbuf``: (2 * _BLOCK,) scratch for z = sum_a exp((Q - m) / T) and log z;
+    ``gbuf``: (_GBUF,) scratch for the products p(s'|s,a) V(s') of :func:`_expect_rows`.
     """
     n_actions = Q.shape[1]
     # The fixed-width rows while V sits in the caches; for a large V the CSR rows, whose loop
@@ -208,6 +273,20 @@ def _backup_block(
                     m = max(m, q)
                 no_action |= m == -np.inf
                 k = (s - lo_u) * n_a
+                for a in range(n_a):
+                    mbuf[k + a] = m
+        elif v_next.size >= _PREFETCH_MIN_SIZE:
+            # E[V] of the block's rows into ebuf by vector gathers, then Q and m from it.
+            _expect_rows(indptr, indices, data, v_next, lo_u * n_a, nb.uint64(hi) * n_a,
+                         ebuf, gbuf)  # fmt: skip
+            for s in range(lo_u, nb.uint64(hi)):
+                k = (s - lo_u) * n_a
+                m = -np.inf
+                for a in range(n_a):
+                    q = reward[s, a] + gamma * ebuf[k + a]
+                    Q[s, a] = q
+                    m = max(m, q)
+                no_action |= m == -np.inf
                 for a in range(n_a):
                     mbuf[k + a] = m
         else:
@@ -253,6 +332,44 @@ def _backup_block(
             mbuf[(s - lo) * n_actions + a] = m
     _soft_max_block(Q, V, pi, temperature, inv_t, lo, hi, ebuf, mbuf, zbuf)
     _fix_block(Q, V, pi, terminal, lo, hi, mbuf)
+
+
+@nb.njit(inline="always", **_JIT)
+def _expect_rows(indptr, indices, data, v, r0, r1, ev, gbuf):
+    """ev[j] = sum_k p_k v(s'_k) over CSR row r0 + j, for the rows r0..r1-1 (unsigned).
+
+    The rows go in groups whose stored entries fit in ``gbuf`` (halved until they do): their
+    products p_k v(s'_k) are gathered 8 at a time (:func:`_gather_products`) into ``gbuf``,
+    then summed row by row in the order of the row, so every sum is that of :func:`_row_dot`
+    bit for bit.  A row longer than ``gbuf`` is summed by :func:`_row_dot`.
+    """
+    one = nb.uint64(1)
+    eight = nb.uint64(_GATHER)
+    cap = nb.uint64(gbuf.size)
+    r = r0
+    while r < r1:
+        r_end = min(r1, r + nb.uint64(_GROUP_ROWS))
+        while r_end > r + one and nb.uint64(indptr[r_end]) - nb.uint64(indptr[r]) > cap:
+            r_end = r + (r_end - r) // nb.uint64(2)
+        e0 = nb.uint64(indptr[r])
+        n = nb.uint64(indptr[r_end]) - e0
+        if n > cap:  # one row longer than the buffer
+            ev[r - r0] = _row_dot(indptr, indices, data, v, r)
+            r = r_end
+            continue
+        k = nb.uint64(0)
+        while k + eight <= n:
+            _gather_products(gbuf, k, data, indices, e0 + k, v)
+            k += eight
+        while k < n:
+            gbuf[k] = data[e0 + k] * v[indices[e0 + k]]
+            k += one
+        for row in range(r, r_end):
+            acc = 0.0
+            for j in range(nb.uint64(indptr[row]) - e0, nb.uint64(indptr[row + one]) - e0):
+                acc += gbuf[j]
+            ev[row - r0] = acc
+        r = r_end
 
 
 @nb.njit(inline="always", **_JIT)
@@ -381,6 +498,7 @@ def _backward_pass(
     ebufs = np.empty((n_chunks, _BLOCK * n_actions))
     mbufs = np.empty((n_chunks, _BLOCK * n_actions))
     zbufs = np.empty((n_chunks, 2 * _BLOCK))
+    gbufs = np.empty((n_chunks, _GBUF))
     for t in range(horizon - 1, -1, -1):
         v_next = V_next[t]
         vmax = 0.0
@@ -392,12 +510,12 @@ def _backward_pass(
         # pi_out is a (1, 1, 0) placeholder when the policy is not wanted.
         pi = pi_out[min(t, pi_out.shape[0] - 1)]
         for c in nb.prange(n_chunks):  # a few chunks of whole blocks, one scratch each
-            ebuf, mbuf, zbuf = ebufs[c], mbufs[c], zbufs[c]
+            ebuf, mbuf, zbuf, gbuf = ebufs[c], mbufs[c], zbufs[c], gbufs[c]
             for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
                 _backup_block(
                     indptr, indices, data, ell_idx, ell_p, reward, v_next, gamma, temperature,
                     inv_t, optimistic, terminal, mode, pol, Q_out[t], V_out[t], pi, w, vmax,
-                    b * block, min(n_states, (b + 1) * block), ebuf, mbuf, zbuf,
+                    b * block, min(n_states, (b + 1) * block), ebuf, mbuf, zbuf, gbuf,
                 )  # fmt: skip
 
 
