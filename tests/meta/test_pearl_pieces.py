@@ -138,3 +138,29 @@ def test_encoder_learning_rate_is_its_own() -> None:
     assert [g["lr"] for g in PEARL("point-dense", **KW).optimizer.param_groups] == [3e-4] * 2
     with pytest.raises(ValueError, match="encoder_learning_rate"):
         PEARL("point-dense", encoder_learning_rate=0.0)
+
+
+def test_posterior_episodes_can_join_the_context() -> None:
+    pearl = PEARL("point-dense", prior_episodes=1, posterior_episodes=2,
+                  posterior_in_context=True, **KW)
+    pearl.fit(0)
+    before = len(pearl.rl_buffers[0])
+    seen, sizes = [], []
+    sample_z = pearl._sample_z
+
+    def spy(context, task):
+        seen.append(None if context is None else {tuple(r) for r in context.round(6)})
+        sizes.append(len(pearl.context_buffers[0]))
+        return sample_z(context, task)
+
+    pearl._sample_z = spy  # type: ignore[method-assign]
+    assert pearl._collect(0) == 60
+    rl, ctx = pearl.rl_buffers[0], pearl.context_buffers[0]
+    # The context is the three new episodes, prior and posterior, in order.
+    assert len(ctx) == 60
+    np.testing.assert_array_equal(ctx.obs, rl.obs[before:])
+    # Posterior episode k draws its z from the episodes collected before it.
+    assert seen[0] is None and sizes == [0, 20, 40]
+    rows = np.concatenate([ctx.obs, ctx.actions, ctx.rewards[:, None]], 1).round(6)
+    assert seen[1] <= {tuple(r) for r in rows[:20]}
+    assert seen[2] <= {tuple(r) for r in rows[:40]}

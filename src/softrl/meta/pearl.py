@@ -173,6 +173,11 @@ class PEARLConfig:
     posterior_episodes: int = 2
     """Episodes with z ~ q(z | those prior episodes) per collecting task, for the RL buffer
     only (the policy learns to act on posterior samples)."""
+    posterior_in_context: bool = False
+    """Also add the posterior episodes to the context buffer, each drawn from everything
+    collected so far (as :meth:`PEARL.adapt` does at test time): the encoder then also
+    learns from transitions near the goal, which test-time contexts hold from episode 3 on.
+    False is PEARL's encoder buffer (prior-z episodes only)."""
     grad_steps: int = 100
     """Gradient steps per iteration."""
     initial_episodes: int = 2
@@ -203,7 +208,7 @@ class PEARLConfig:
             "temperature": [Interval(float, 0, None, closed="left")],
             "kl_weight": [Interval(float, 0, None, closed="left")], "oracle": [bool],
             "reward_decoder_weight": [Interval(float, 0, None, closed="left")],
-            "no_context": [bool],
+            "no_context": [bool], "posterior_in_context": [bool],
             "hidden_sizes": [tuple], "device": [str]})
         if self.oracle and self.no_context:
             raise ValueError("PEARL: oracle and no_context are exclusive (the oracle is told the "
@@ -328,7 +333,8 @@ class PEARL(MetaLearner):
     def _collect(self, index: int) -> int:
         """Refill task ``index``'s context buffer with ``prior_episodes`` episodes of z ~ p(z)
         (into the RL buffer too), then ``posterior_episodes`` episodes with z ~ q(z | c) drawn
-        from that fresh context (RL buffer only). Returns the env steps taken."""
+        from that fresh context (RL buffer only; with ``posterior_in_context`` into the
+        context too, each drawn from all the context so far). Returns the env steps taken."""
         c, task, env = self.config, self.train_tasks[index], self.env
         env.set_task(task)
         rl, ctx = self.rl_buffers[index], self.context_buffers[index]
@@ -346,6 +352,8 @@ class PEARL(MetaLearner):
             ep = rollout_episode(env, self._policy(self._sample_z(rows, task), False),
                                  self._episode_seed())
             rl.add(ep)
+            if c.posterior_in_context:
+                ctx.add(ep)
             steps += len(ep)
         return steps
 
