@@ -164,3 +164,14 @@ def test_posterior_episodes_can_join_the_context() -> None:
     rows = np.concatenate([ctx.obs, ctx.actions, ctx.rewards[:, None]], 1).round(6)
     assert seen[1] <= {tuple(r) for r in rows[:20]}
     assert seen[2] <= {tuple(r) for r in rows[:40]}
+
+
+def test_encoder_can_be_left_to_the_reward_likelihood() -> None:
+    pearl = PEARL("point-dense", critic_trains_encoder=False, reward_decoder_weight=1.0,
+                  **KW).fit(1)
+    parts = pearl.losses(np.arange(3))
+    enc = list(pearl.encoder.parameters())
+    g = torch.autograd.grad(parts["critic"], enc, allow_unused=True)
+    assert all(x is None or not bool(x.abs().sum() > 0) for x in g)
+    g = torch.autograd.grad(parts["reward"], enc, allow_unused=True)
+    assert any(x is not None and bool(x.abs().sum() > 0) for x in g)

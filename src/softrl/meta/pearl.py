@@ -173,6 +173,10 @@ class PEARLConfig:
     posterior_episodes: int = 2
     """Episodes with z ~ q(z | those prior episodes) per collecting task, for the RL buffer
     only (the policy learns to act on posterior samples)."""
+    critic_trains_encoder: bool = True
+    """Whether the Bellman error's gradient reaches the encoder (PEARL). False leaves the
+    encoder to the KL and the reward likelihood term alone (VariBAD's split: z is inferred
+    by a model of the task and the critic takes it as given)."""
     posterior_in_context: bool = False
     """Also add the posterior episodes to the context buffer, each drawn from everything
     collected so far (as :meth:`PEARL.adapt` does at test time): the encoder then also
@@ -209,6 +213,7 @@ class PEARLConfig:
             "kl_weight": [Interval(float, 0, None, closed="left")], "oracle": [bool],
             "reward_decoder_weight": [Interval(float, 0, None, closed="left")],
             "no_context": [bool], "posterior_in_context": [bool],
+            "critic_trains_encoder": [bool],
             "hidden_sizes": [tuple], "device": [str]})
         if self.oracle and self.no_context:
             raise ValueError("PEARL: oracle and no_context are exclusive (the oracle is told the "
@@ -418,7 +423,8 @@ class PEARL(MetaLearner):
         # The buffers hold env actions; the critic and the actor work in the squashed (-1, 1).
         s, a, s2 = flat(obs), self.normalize_action(flat(act)), flat(nxt)
         r = rew.reshape(-1)
-        s_z, s2_z = torch.cat([s, flat(zs)], -1), torch.cat([s2, flat(zs.detach())], -1)
+        z_critic = zs if c.critic_trains_encoder else zs.detach()
+        s_z, s2_z = torch.cat([s, flat(z_critic)], -1), torch.cat([s2, flat(zs.detach())], -1)
         with torch.no_grad():
             a2, logp2 = self.actor.sample(s2_z, gen)
             y = F.soft_q_target(r, torch.zeros_like(r), self.critic_target(s2_z, a2), logp2,
