@@ -245,9 +245,10 @@ def _backup_block(
     ``Q``, ``V``, ``pi``: the (S, A), (S,) and (S, A) (or (S, 0)) outputs of one step;
     ``ell_idx``, ``ell_p``: the (S*A, K) fixed-width layout of the same p(s'|s,a), used for the
     expectation when it has rows and V is small, or (0, 1) placeholders;
-    ``ebuf``, ``mbuf``: (_BLOCK * A,) scratch for exp((Q - m) / T) and the row maxima m;
-    ``zbuf``: (2 * _BLOCK,) scratch for z = sum_a exp((Q - m) / T) and log z;
-    ``gbuf``: (_GBUF,) scratch for the products p(s'|s,a) V(s') of :func:`_expect_rows`.
+    ``ebuf``, ``mbuf``: (block * A,) scratch for exp((Q - m) / T) and the row maxima m;
+    ``zbuf``: (2 * block,) scratch for z = sum_a exp((Q - m) / T) and log z, with
+    block >= hi - lo; ``gbuf``: (_GBUF,) scratch for the products p(s'|s,a) V(s') of
+    :func:`_expect_rows` when V is large, else empty.
     """
     n_actions = Q.shape[1]
     # The fixed-width rows while V sits in the caches; for a large V the CSR rows, whose loop
@@ -386,7 +387,7 @@ def _soft_max_block(Q, V, pi, temperature, inv_t, lo, hi, ebuf, mbuf, zbuf):
     """V(s) = m + T log sum_a exp((Q(s, a) - m) / T) and pi (if wanted) for s = lo..hi-1.
 
     ``mbuf`` holds m = max_a Q(s, a) repeated over a (flat from 0 for state lo); ``ebuf`` and
-    ``zbuf`` are (_BLOCK * A,) and (2 * _BLOCK,) scratch (z, then log z).  T = 0: V = m.
+    ``zbuf`` are (block * A,) and (2 * block,) scratch (z, then log z).  T = 0: V = m.
     Every state is treated as live: :func:`_fix_block` then sets terminal states and states
     with m = -inf (no action allowed).
     """
@@ -404,8 +405,8 @@ def _soft_max_block(Q, V, pi, temperature, inv_t, lo, hi, ebuf, mbuf, zbuf):
     for i in range(n_entries):  # the soft max's exponentials, vectorised
         ebuf[i] = vexp((q[i] - mbuf[i]) * inv_t)
     # z(s) = sum_a exp((Q - m) / T), then log z and V in flat (vectorised) loops.
-    z_all = zbuf[:_BLOCK]
-    log_z = zbuf[_BLOCK:]
+    z_all = zbuf[: zbuf.size // 2]
+    log_z = zbuf[zbuf.size // 2 :]
     for j in range(n_s):
         k = j * n_a
         z = 0.0
@@ -494,11 +495,12 @@ def _backward_pass(
     n_blocks = (n_states + block - 1) // block
     n_chunks = min(n_blocks, _CHUNKS)
     # Scratch for each chunk, allocated once a pass (not once a step: 3,900 allocations on a
-    # 40 x 40 grid, H = 100).
-    ebufs = np.empty((n_chunks, _BLOCK * n_actions))
-    mbufs = np.empty((n_chunks, _BLOCK * n_actions))
-    zbufs = np.empty((n_chunks, 2 * _BLOCK))
-    gbufs = np.empty((n_chunks, _GBUF))
+    # 40 x 40 grid, H = 100), and sized to the block: scratch for blocks of _BLOCK went
+    # through mmap and paid its page faults again each pass (5% of a 40 x 40 grid's pass).
+    ebufs = np.empty((n_chunks, block * n_actions))
+    mbufs = np.empty((n_chunks, block * n_actions))
+    zbufs = np.empty((n_chunks, 2 * block))
+    gbufs = np.empty((n_chunks, _GBUF if V_next.shape[1] >= _PREFETCH_MIN_SIZE else 0))
     for t in range(horizon - 1, -1, -1):
         v_next = V_next[t]
         vmax = 0.0
