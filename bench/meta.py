@@ -268,6 +268,39 @@ def cmd_report(args: argparse.Namespace) -> None:
             print(path.stem, data)
 
 
+def cmd_plot(args: argparse.Namespace) -> None:
+    """Return after each adaptation episode against meta-training env steps, one line per
+    run file (``--runs`` stems in bench/meta_runs), beside the goal-seeking optimum, the
+    oracle's level and the 20% band around it."""
+    from softrl.plot._mpl import pyplot
+
+    plt = pyplot()
+    optimum = goal_seeking_return(args.tasks)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    for ax, episode, title in ((axes[0], 1, "episode 2 (after 1 adaptation episode)"),
+                               (axes[1], 2, "episode 3 (after 2 adaptation episodes)")):
+        for stem in args.runs:
+            data = json.loads((RUNS / f"{stem}.json").read_text())
+            steps = [p["env_steps"] for p in data["curve"]]
+            rets = [p["mean_returns"][episode] for p in data["curve"]]
+            ax.plot(steps, rets, marker="o", ms=3, label=stem.replace("_point-dense", ""))
+        ax.axhline(optimum, color="k", ls="--", lw=1, label=f"goal-seeking optimum {optimum:.2f}")
+        if args.oracle is not None:
+            ax.axhspan(1.2 * args.oracle, args.oracle, color="g", alpha=0.15,
+                       label=f"within 20% of the oracle ({args.oracle:.2f})")
+        ax.set_xscale("log")
+        ax.set_xlabel("meta-training env steps")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(f"mean return, 20 held-out goals ({args.tasks})")
+    axes[1].legend(fontsize=7, loc="lower right")
+    fig.text(0.01, 0.01, "PEARL and RL^2 adapt per episode; MAML's k-th adaptation is an inner "
+             "policy-gradient step on 10 episodes of the goal.", fontsize=8)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.savefig(args.out, dpi=110)
+    print(f"wrote {args.out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -306,6 +339,12 @@ def main() -> None:
     p.add_argument("--tag", default="", help="suffix of the result file's name")
     p.set_defaults(func=cmd_probe)
     sub.add_parser("report").set_defaults(func=cmd_report)
+    p = sub.add_parser("plot", help="adapted return against env steps, one line per run")
+    p.add_argument("--runs", nargs="+", required=True, help="stems of bench/meta_runs/*.json")
+    p.add_argument("--tasks", default="point-dense")
+    p.add_argument("--oracle", type=float, default=None, help="the oracle's return")
+    p.add_argument("--out", default=str(Path(__file__).resolve().parent / "meta_point.png"))
+    p.set_defaults(func=cmd_plot)
     args = parser.parse_args()
     if args.quick:
         cmd_quick(args)
