@@ -285,3 +285,15 @@ def test_vector_row_sums_of_equal_rows_match_scipy(width):
     Q_ref = mdp.reward + mdp.gamma * (mdp.transitions @ V).reshape(mdp.shape)
     np.testing.assert_array_equal(Q, Q_ref)
     np.testing.assert_allclose(V_new, 0.5 * logsumexp(Q_ref / 0.5, axis=1), rtol=1e-13, atol=1e-13)
+
+
+def test_a_strided_v_next_takes_the_scalar_rows_and_gives_the_same_numbers():
+    # The vector gathers read V as a contiguous array; a strided view goes the scalar way.
+    mdp = garnet(66_000, 2, 4, seed=17)
+    V2 = np.random.default_rng(17).normal(size=(mdp.n_states, 2))
+    Q_strided, V_strided = soft_bellman_step(mdp, mdp.reward, V2[:, 1], 0.5)
+    Q, V_new = soft_bellman_step(mdp, mdp.reward, np.ascontiguousarray(V2[:, 1]), 0.5)
+    np.testing.assert_array_equal(Q_strided, Q)
+    np.testing.assert_array_equal(V_strided, V_new)
+    Q_ref = mdp.reward + mdp.gamma * (mdp.transitions @ V2[:, 1]).reshape(mdp.shape)
+    np.testing.assert_array_equal(Q, Q_ref)

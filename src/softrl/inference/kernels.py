@@ -351,7 +351,7 @@ def _backup_block(
                 k = (s - lo_u) * n_a
                 for a in range(n_a):
                     mbuf[k + a] = m
-        elif v_next.size >= _PREFETCH_MIN_SIZE:
+        elif v_next.size >= _PREFETCH_MIN_SIZE and _contiguous(v_next, indices, data):
             # E[V] of the block's rows into ebuf by vector gathers, then Q and m from it.
             # Every row has the same length when the ELL layout is a view of the CSR arrays.
             width = ell_idx.shape[1] if ell_idx.size == indices.size else 0
@@ -458,6 +458,13 @@ def _expect_rows(indptr, indices, data, v, r0, r1, ev, gbuf, width):
                 acc += gbuf[j]
             ev[row - r0] = acc
         r = r_end
+
+
+@nb.njit(inline="always", **_JIT)
+def _contiguous(v, indices, data):
+    """Whether the 1-d arrays are contiguous, as :func:`_gather_products` reads them."""
+    return (v.strides[0] == v.itemsize and indices.strides[0] == indices.itemsize
+            and data.strides[0] == data.itemsize)  # fmt: skip
 
 
 @nb.njit(inline="always", **_JIT)
