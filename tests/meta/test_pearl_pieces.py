@@ -175,3 +175,29 @@ def test_encoder_can_be_left_to_the_reward_likelihood() -> None:
     assert all(x is None or not bool(x.abs().sum() > 0) for x in g)
     g = torch.autograd.grad(parts["reward"], enc, allow_unused=True)
     assert any(x is not None and bool(x.abs().sum() > 0) for x in g)
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ({}, [False, True, True]),
+    ({"oracle": True}, [True, True, True]),
+    ({"no_context": True}, [True, True, True]),
+])
+def test_adaptation_explores_in_its_first_episode_only_when_z_is_inferred(
+        mode: dict, expected: list[bool]) -> None:
+    # Episode 1 (z ~ p(z)) gathers the context and samples its actions, as training's
+    # prior-z episodes do; the posterior episodes, the oracle and no_context follow
+    # ``deterministic``.
+    pearl = PEARL("point-dense", **mode, **KW)
+    flags: list[bool] = []
+    policy = pearl._policy
+
+    def spy(z, deterministic):
+        flags.append(deterministic)
+        return policy(z, deterministic)
+
+    pearl._policy = spy  # type: ignore[method-assign]
+    pearl.adapt(pearl.test_tasks[0], 3, seed=0)
+    assert flags == expected
+    flags.clear()
+    pearl.adapt(pearl.test_tasks[0], 2, seed=0, deterministic=False)
+    assert flags == [False, False]
