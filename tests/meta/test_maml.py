@@ -68,3 +68,50 @@ def test_errors_name_the_field() -> None:
     with pytest.raises(ValueError, match="n_episodes"):
         MAML("point-dense", **TINY).meta_test(n_episodes=0)
     assert np.isfinite(MAML("point-dense", **TINY).fit(1).num_steps)
+
+
+def test_meta_sgd_step_sizes_get_the_finite_difference_gradient_and_resume(tmp_path) -> None:
+    # Meta-SGD: theta' = theta - alpha * grad L(theta), alpha one entry per parameter entry.
+    maml = MAML("point-dense", seed=0, learn_inner_lr=True, **TINY)
+    maml.policy.double()
+    task = maml.train_tasks[0]
+    theta = {k: v.detach().clone() for k, v in maml.params().items()}
+    lrs = {k: v.double() for k, v in maml.inner_lrs().items()}
+    assert all(torch.all(v == TINY["inner_lr"]) for v in lrs.values())
+    # With every alpha equal to inner_lr the adapted parameters are plain MAML's.
+    inner = [_double(maml, maml.sample(theta, task))]
+    scalar = maml.adapted(theta, inner, first_order=True)
+    vector = maml.adapted(theta, inner, first_order=True, lrs=lrs)
+    for k in theta:
+        assert torch.allclose(scalar[k], vector[k], atol=1e-14)
+    lrs = {k: v * (1 + 0.5 * torch.rand_like(v)) for k, v in lrs.items()}  # distinct entries
+    outer = _double(maml, maml.sample(maml.adapted(theta, inner, lrs=lrs), task))
+    g, g_lr = maml.meta_gradient(theta, inner, outer, first_order=False, lrs=lrs)
+    h, worst = 1e-6, 0.0
+    for name, value in lrs.items():
+        for i in range(value.numel()):
+            plus = {k: v.clone() for k, v in lrs.items()}
+            minus = {k: v.clone() for k, v in lrs.items()}
+            plus[name].view(-1)[i] += h
+            minus[name].view(-1)[i] -= h
+            fd = (maml.meta_loss(theta, inner, outer, False, plus)
+                  - maml.meta_loss(theta, inner, outer, False, minus)) / (2 * h)
+            worst = max(worst, abs(float(fd) - float(g_lr[name].reshape(-1)[i])))
+    assert worst < 1e-6
+    assert max(float(v.abs().max()) for v in g_lr.values()) > 1e-3
+    # Closed form: dL'/d alpha = -grad L(theta; D) * grad L'(theta'; D') elementwise.
+    g_in = torch.func.grad(maml.loss)(theta, inner[0])
+    adapted = maml.adapted(theta, inner, first_order=True, lrs=lrs)
+    g_out = torch.func.grad(maml.loss)({k: v.detach() for k, v in adapted.items()}, outer)
+    for k in lrs:
+        assert torch.allclose(g_lr[k], -g_in[k] * g_out[k], atol=1e-12)
+    # Training moves the step sizes; a resumed run continues to the same numbers.
+    a = MAML("point-dense", seed=3, learn_inner_lr=True, **TINY).fit(2)
+    assert any(not torch.all(v == TINY["inner_lr"]) for v in a.inner_lrs().values())
+    b = MAML("point-dense", seed=3, learn_inner_lr=True, **TINY).fit(1)
+    b.save(tmp_path / "ckpt")
+    c = MAML.load(tmp_path / "ckpt").fit(1)
+    for k, v in a.inner_lrs().items():
+        assert torch.equal(v, c.inner_lrs()[k]), k
+    for k, v in a.params().items():
+        assert torch.equal(v, c.params()[k]), k

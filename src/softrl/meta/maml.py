@@ -9,7 +9,9 @@ For each task T_i of a meta-batch: sample K episodes D_i from pi_theta, adapt
 theta with the meta-gradient of sum_i L_i(theta'_i(theta); D'_i). The meta-gradient is taken
 through the inner step, second-order terms included, by ``torch.func.grad`` of the whole
 composition; ``first_order=True`` drops the inner step's Jacobian (FOMAML: the gradient of
-L_i at theta'_i). L is the policy-gradient surrogate -mean_t log pi(a_t|s_t) A_t with returns
+L_i at theta'_i). ``learn_inner_lr=True`` makes alpha a vector the shape of theta, learned by
+the same outer gradient (Meta-SGD: theta'_i = theta - alpha * grad L_i, elementwise).
+L is the policy-gradient surrogate -mean_t log pi(a_t|s_t) A_t with returns
 of the soft reward r - T log pi (softrl's entropy-regularized REINFORCE), a time-indexed mean
 baseline and normalized advantages; the outer step is Adam on the meta-gradient (the paper
 used TRPO). Like the paper's estimator, the meta-gradient leaves out the term that comes from
@@ -40,7 +42,7 @@ from softrl.meta.common import MetaLearner
 from softrl.nn import GaussianActor
 from softrl.validation import Interval, check_params
 
-__all__ = ["MAML", "MAMLConfig", "EpisodeBatch", "pg_surrogate"]
+__all__ = ["MAML", "MAMLConfig", "EpisodeBatch", "StepSizes", "pg_surrogate"]
 
 Params = dict[str, Tensor]
 
@@ -89,6 +91,9 @@ class MAMLConfig:
     """T of the soft reward r - T log pi."""
     first_order: bool = False
     """Drop the second-order terms (FOMAML)."""
+    learn_inner_lr: bool = False
+    """Meta-SGD (Li et al. 2017): one step size per parameter entry, alpha starting at
+    ``inner_lr`` and meta-learned with theta by the same outer gradient."""
     device: str = "cpu"
     """Torch device."""
 
@@ -104,7 +109,8 @@ class MAMLConfig:
             "gamma": [Interval(float, 0, 1, closed="both")],
             "temperature": [Interval(float, 0, None, closed="left")],
             "initial_log_std": [Interval(float, None, None, closed="neither")],
-            "first_order": [bool], "hidden_sizes": [tuple], "device": [str]})
+            "first_order": [bool], "learn_inner_lr": [bool], "hidden_sizes": [tuple],
+            "device": [str]})
 
 
 def pg_surrogate(log_probs: Tensor, batch: EpisodeBatch, temperature: float,
@@ -118,6 +124,25 @@ def pg_surrogate(log_probs: Tensor, batch: EpisodeBatch, temperature: float,
     adv = (returns - ((returns * batch.mask).sum(0) / n)) * batch.mask
     adv = adv / (adv.pow(2).sum() / batch.mask.sum()).sqrt().clamp_min(1e-8)
     return -(log_probs * adv.detach() * batch.mask).sum() / batch.mask.sum()
+
+
+class StepSizes(nn.Module):
+    """Meta-SGD's step sizes: one learnable alpha per entry of each policy parameter,
+    starting at ``initial``."""
+
+    def __init__(self, policy: nn.Module, initial: float) -> None:
+        super().__init__()
+        self.names = [k for k, _ in policy.named_parameters()]
+        self.alphas = nn.ParameterList(
+            nn.Parameter(torch.full_like(p.detach(), initial)) for p in policy.parameters())
+
+    def as_params(self) -> Params:
+        """alpha keyed like the policy's parameters."""
+        return dict(zip(self.names, self.alphas, strict=True))
+
+    def set_grads(self, grads: Params) -> None:
+        for k, a in zip(self.names, self.alphas, strict=True):
+            a.grad = grads[k]
 
 
 class MAML(MetaLearner):
@@ -138,7 +163,10 @@ class MAML(MetaLearner):
         c = self.config
         self.policy = GaussianActor(self.obs_dim, self.action_dim, c.hidden_sizes,
                                     c.initial_log_std)
-        self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=c.outer_lr)
+        self.step_sizes = StepSizes(self.policy, c.inner_lr) if c.learn_inner_lr else None
+        learned = list(self.policy.parameters()) + (
+            list(self.step_sizes.parameters()) if self.step_sizes is not None else [])
+        self.optimizer = torch.optim.Adam(learned, lr=c.outer_lr)
         self._envs: list[MetaTaskEnv] = [self._copy_env() for _ in range(c.episodes_per_task)]
 
     def _copy_env(self) -> MetaTaskEnv:
@@ -149,7 +177,8 @@ class MAML(MetaLearner):
             self.env, "goal_radius") else ()
 
     def _modules(self) -> dict[str, nn.Module]:
-        return {"policy": self.policy}
+        return {"policy": self.policy} | (
+            {"step_sizes": self.step_sizes} if self.step_sizes is not None else {})
 
     def _optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"optimizer": self.optimizer}
@@ -169,27 +198,42 @@ class MAML(MetaLearner):
         c = self.config
         return pg_surrogate(self.log_probs(params, batch), batch, c.temperature, c.gamma)
 
+    def inner_lrs(self) -> Params | None:
+        """alpha per parameter entry (Meta-SGD, detached), or None for the scalar
+        ``inner_lr``."""
+        if self.step_sizes is None:
+            return None
+        return {k: v.detach() for k, v in self.step_sizes.as_params().items()}
+
     def adapted(self, params: Params, batches: list[EpisodeBatch],
-                first_order: bool | None = None) -> Params:
-        """theta' after one inner step per batch: p <- p - alpha grad L(p; batch). Second
-        order (differentiable in ``params``) unless ``first_order``."""
+                first_order: bool | None = None, lrs: Params | None = None) -> Params:
+        """theta' after one inner step per batch: p <- p - alpha grad L(p; batch), alpha the
+        scalar ``inner_lr`` or, given ``lrs``, one step size per entry. Second order
+        (differentiable in ``params``) unless ``first_order``; always differentiable in
+        ``lrs``."""
         first_order = self.config.first_order if first_order is None else first_order
         for batch in batches:
             g = grad(self.loss)(params, batch)
             if first_order:
                 g = {k: v.detach() for k, v in g.items()}
-            params = {k: params[k] - self.config.inner_lr * g[k] for k in params}
+            params = {k: params[k] - (self.config.inner_lr if lrs is None else lrs[k]) * g[k]
+                      for k in params}
         return params
 
     def meta_loss(self, params: Params, inner: list[EpisodeBatch], outer: EpisodeBatch,
-                  first_order: bool | None = None) -> Tensor:
+                  first_order: bool | None = None, lrs: Params | None = None) -> Tensor:
         """L(theta'(theta); D') for one task."""
-        return self.loss(self.adapted(params, inner, first_order), outer)
+        return self.loss(self.adapted(params, inner, first_order, lrs), outer)
 
     def meta_gradient(self, params: Params, inner: list[EpisodeBatch], outer: EpisodeBatch,
-                      first_order: bool | None = None) -> Params:
-        """d L(theta'(theta); D') / d theta by ``torch.func.grad`` through the inner steps."""
-        return grad(self.meta_loss)(params, inner, outer, first_order)
+                      first_order: bool | None = None,
+                      lrs: Params | None = None) -> Params | tuple[Params, Params]:
+        """d L(theta'(theta); D') / d theta by ``torch.func.grad`` through the inner steps;
+        given ``lrs`` (Meta-SGD), the pair (d/d theta, d/d alpha)."""
+        if lrs is None:
+            return grad(self.meta_loss)(params, inner, outer, first_order)
+        return grad(lambda p, a: self.meta_loss(p, inner, outer, first_order, a),
+                    argnums=(0, 1))(params, lrs)
 
     # ------------------------------------------------------------------ sampling
     @torch.no_grad()
@@ -240,10 +284,11 @@ class MAML(MetaLearner):
     # ------------------------------------------------------------------ training
     def _iteration(self) -> dict[str, float]:
         c = self.config
-        theta = self.params()
+        theta, lrs = self.params(), self.inner_lrs()
         picks = self.rngs.np.choice(len(self.train_tasks), c.meta_batch,
                                     replace=len(self.train_tasks) < c.meta_batch)
         total = {k: torch.zeros_like(v) for k, v in theta.items()}
+        total_lr = {k: torch.zeros_like(v) for k, v in (lrs or {}).items()}
         pre, post = [], []
         for i in picks:
             task = self.train_tasks[int(i)]
@@ -251,22 +296,34 @@ class MAML(MetaLearner):
             for _ in range(c.inner_steps):
                 batch = self.sample(params, task)
                 inner.append(batch)
-                params = self.adapted(params, [batch], first_order=True)
+                params = self.adapted(params, [batch], first_order=True, lrs=lrs)
             outer = self.sample(params, task)
             pre.append(self.mean_return(inner[0]))
             post.append(self.mean_return(outer))
             self.num_steps += int(sum(b.mask.sum() for b in inner) + outer.mask.sum())
-            g = self.meta_gradient({k: v.detach() for k, v in theta.items()}, inner, outer)
+            detached = {k: v.detach() for k, v in theta.items()}
+            if lrs is None:
+                g = self.meta_gradient(detached, inner, outer)
+            else:
+                g, g_lr = self.meta_gradient(detached, inner, outer, lrs=lrs)
+                for k in total_lr:
+                    total_lr[k] += g_lr[k] / c.meta_batch
             for k in total:
                 total[k] += g[k] / c.meta_batch
         self.optimizer.zero_grad(set_to_none=True)
         for k, p in self.policy.named_parameters():
             p.grad = total[k]
+        if self.step_sizes is not None:
+            self.step_sizes.set_grads(total_lr)
         self.optimizer.step()
         self.num_updates += 1
         norm = math.sqrt(sum(float(v.pow(2).sum()) for v in total.values()))
-        return {"charts/return_before": float(np.mean(pre)),
-                "charts/return_after": float(np.mean(post)), "losses/meta_grad_norm": norm}
+        out = {"charts/return_before": float(np.mean(pre)),
+               "charts/return_after": float(np.mean(post)), "losses/meta_grad_norm": norm}
+        if lrs is not None:
+            out["charts/inner_lr_mean"] = float(torch.cat(
+                [v.reshape(-1) for v in self.inner_lrs().values()]).mean())
+        return out
 
     # ------------------------------------------------------------------ meta-test
     def adapt(self, task: dict[str, Any], n_episodes: int, seed: int,
@@ -275,7 +332,7 @@ class MAML(MetaLearner):
         episodes played after j inner steps (each step uses the K episodes sampled before
         it; the returns are of the sampled, or with ``deterministic`` the mean, actions)."""
         params = {k: v.detach() for k, v in self.params().items()}
-        out = []
+        lrs, out = self.inner_lrs(), []
         for j in range(n_episodes):
             batch = self.sample(params, task)
             out.append(self.mean_return(self.sample(params, task, deterministic=True))
@@ -283,5 +340,6 @@ class MAML(MetaLearner):
             if j + 1 < n_episodes:
                 with torch.enable_grad():
                     params = {k: v.detach() for k, v in
-                              self.adapted(params, [batch], first_order=True).items()}
+                              self.adapted(params, [batch], first_order=True,
+                                           lrs=lrs).items()}
         return out
