@@ -27,10 +27,13 @@ RL2_HP = {"learning_rate": 3e-3, "gae_lambda": 1.0, "gru_size": 64, "n_envs": 32
           "n_steps": 20, "temperature": 0.01, "gamma": 1.0}
 POINT_HP = {
     # PEARL's point-robot balance (softrl.meta.PEARLConfig): T = 0.01 and beta = 1.6e-4 on
-    # unscaled rewards; the context refilled with 2 prior-z episodes per collecting task.
+    # unscaled rewards; the context refilled with 2 prior-z and 2 posterior episodes per
+    # collecting task; full-covariance factors and the encoder's own step size 1e-3 (the
+    # config's defaults since 2026-12-02; spelled out so the JSON files record them).
     "pearl": {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_steps": 100,
               "n_train_tasks": 100, "prior_episodes": 2, "posterior_episodes": 2,
-              "temperature": 0.01, "kl_weight": 1.6e-4},
+              "temperature": 0.01, "kl_weight": 1.6e-4, "encoder_covariance": "full",
+              "encoder_learning_rate": 1e-3, "posterior_in_context": True},
     "oracle": {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_steps": 25,
                "n_train_tasks": 40, "oracle": True, "temperature": 0.1},
     "maml": {"hidden_sizes": (64, 64), "meta_batch": 10, "episodes_per_task": 10},

@@ -31,9 +31,9 @@ from softrl.plot._mpl import pyplot
 
 FULL = {"pearl": 400, "oracle": 100, "maml": 60, "rl2": 300_000, "pearl_grad_steps": 100}
 QUICK = {"pearl": 8, "oracle": 8, "maml": 4, "rl2": 6_000, "pearl_grad_steps": 10}
-# PEARL as in bench/meta.py: 100 training tasks, the context refilled with 2 prior-z episodes
-# per collecting task, 2 posterior episodes, the point-robot balance T = 0.01, beta = 1.6e-4
-# (softrl.meta.PEARLConfig's defaults).
+# PEARL as in bench/meta.py: 100 training tasks, the context refilled with 2 prior-z and 2
+# posterior episodes per collecting task, the point-robot balance T = 0.01, beta = 1.6e-4,
+# full-covariance factors, the encoder's step size 1e-3 (softrl.meta.PEARLConfig's defaults).
 PEARL_HP = {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64,
             "n_train_tasks": 100, "n_test_tasks": 20, "prior_episodes": 2,
             "posterior_episodes": 2}
@@ -42,11 +42,12 @@ ORACLE_HP = {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_
 
 
 def _pearl_trajectories(pearl: PEARL, n_goals: int = 3) -> list[dict]:
-    """Episode 1 under z ~ p(z), episode 2 under z ~ q(z | episode 1), on held-out goals."""
+    """Episode 1 under z ~ p(z) (sampled actions, as ``PEARL.adapt`` explores), episode 2
+    under z ~ q(z | episode 1) (mean actions), on held-out goals."""
     out = []
     for i, task in enumerate(pearl.test_tasks[:n_goals]):
         pearl.env.set_task(task)
-        first = rollout_episode(pearl.env, pearl._policy(pearl._sample_z(None, task), True),
+        first = rollout_episode(pearl.env, pearl._policy(pearl._sample_z(None, task), False),
                                 seed=i)
         second = rollout_episode(pearl.env, pearl._policy(
             pearl._sample_z(first.context(), task), True), seed=i)

@@ -39,11 +39,11 @@ def test_product_of_gaussians_matches_the_normalized_product_on_a_grid() -> None
 
 def test_encoder_is_permutation_invariant_and_kl_is_the_analytic_one() -> None:
     pearl = PEARL("point-dense", n_train_tasks=3, n_test_tasks=2, initial_episodes=1,
-                  hidden_sizes=(16,))
+                  hidden_sizes=(16,), encoder_covariance="diagonal")
     ctx = torch.randn(2, 10, 5)
     mean, scale = pearl.posterior(ctx)
     var = torch.diagonal(scale, dim1=-2, dim2=-1) ** 2
-    assert torch.equal(scale, torch.diag_embed(var.sqrt()))  # diagonal factors by default
+    assert torch.equal(scale, torch.diag_embed(var.sqrt()))  # PEARL's diagonal factors
     perm = torch.randperm(10)
     mean2, scale2 = pearl.posterior(ctx[:, perm])
     var2 = torch.diagonal(scale2, dim1=-2, dim2=-1) ** 2

@@ -20,7 +20,8 @@ def _rows(buf) -> set[tuple[float, ...]]:
 
 
 def test_collect_refills_the_context_with_fresh_prior_episodes_only() -> None:
-    pearl = PEARL("point-dense", prior_episodes=2, posterior_episodes=3, **KW)
+    pearl = PEARL("point-dense", prior_episodes=2, posterior_episodes=3,
+                  posterior_in_context=False, **KW)  # PEARL's encoder buffer
     pearl.fit(0)  # the initial episodes
     before = [len(b) for b in pearl.rl_buffers]
     old_context = _rows(pearl.context_buffers[1])
@@ -135,7 +136,9 @@ def test_encoder_learning_rate_is_its_own() -> None:
     enc = {id(p) for p in [*pearl.encoder.parameters(), *pearl.reward_decoder.parameters()]}
     assert {id(p) for p in groups[1]["params"]} == enc
     assert not enc & {id(p) for p in groups[0]["params"]}
-    assert [g["lr"] for g in PEARL("point-dense", **KW).optimizer.param_groups] == [3e-4] * 2
+    assert [g["lr"] for g in PEARL("point-dense", **KW).optimizer.param_groups] == [3e-4, 1e-3]
+    same = PEARL("point-dense", encoder_learning_rate=None, **KW)  # PEARL's: one step size
+    assert [g["lr"] for g in same.optimizer.param_groups] == [3e-4] * 2
     with pytest.raises(ValueError, match="encoder_learning_rate"):
         PEARL("point-dense", encoder_learning_rate=0.0)
 
