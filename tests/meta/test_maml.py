@@ -115,3 +115,41 @@ def test_meta_sgd_step_sizes_get_the_finite_difference_gradient_and_resume(tmp_p
         assert torch.equal(v, c.inner_lrs()[k]), k
     for k, v in a.params().items():
         assert torch.equal(v, c.params()[k]), k
+
+
+def test_linear_feature_baseline_is_the_ridge_fit_of_the_returns() -> None:
+    from softrl.meta import linear_feature_baseline, pg_surrogate
+
+    rng = np.random.default_rng(0)
+    k, length = 4, 6
+    obs = torch.as_tensor(rng.normal(size=(k, length, 2)), dtype=torch.float32)
+    mask = torch.ones(k, length)
+    mask[1, 4:] = 0.0  # one episode ended early: its padding must not count
+    batch = EpisodeBatch(obs, torch.zeros(k, length, 2), torch.zeros(k, length), mask)
+    returns = torch.as_tensor(rng.normal(size=(k, length)), dtype=torch.float32)
+    b = linear_feature_baseline(batch, returns, reg=1e-5)
+    # Independent: numpy least squares on the real steps only, ridge by augmented rows.
+    rows, target = [], []
+    for i in range(k):
+        for t in range(length):
+            if mask[i, t]:
+                o, u = obs[i, t].double().numpy(), t / length
+                rows.append(np.concatenate([o, o**2, [u, u**2, u**3, 1.0]]))
+                target.append(float(returns[i, t]))
+    phi, y = np.array(rows), np.array(target)
+    aug = np.vstack([phi, np.sqrt(1e-5) * np.eye(phi.shape[1])])
+    w = np.linalg.lstsq(aug, np.concatenate([y, np.zeros(phi.shape[1])]), rcond=None)[0]
+    fitted = b[mask.bool()].double().numpy()
+    np.testing.assert_allclose(fitted, phi @ w, atol=1e-5)
+    # Returns that are a feature combination are explained exactly: advantages ~ 0 before
+    # normalization, so the baseline reproduces them.
+    exact = 0.5 * obs[..., 0] - obs[..., 1].square() + 2.0
+    np.testing.assert_allclose(linear_feature_baseline(batch, exact)[mask.bool()].numpy(),
+                               exact[mask.bool()].numpy(), atol=1e-3)
+    log_probs = torch.zeros(k, length, requires_grad=True)
+    loss = pg_surrogate(log_probs, batch._replace(rewards=returns), 0.0, 1.0, "linear")
+    assert torch.isfinite(loss)
+    maml = MAML("point-dense", baseline="linear", **TINY).fit(1)
+    assert maml.num_steps > 0
+    with pytest.raises(ValueError, match="baseline"):
+        MAML("point-dense", baseline="mean")

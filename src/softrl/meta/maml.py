@@ -40,9 +40,10 @@ from softrl import functional as F
 from softrl.envs.meta_tasks import MetaTaskEnv
 from softrl.meta.common import MetaLearner
 from softrl.nn import GaussianActor
-from softrl.validation import Interval, check_params
+from softrl.validation import Interval, StrOptions, check_params
 
-__all__ = ["MAML", "MAMLConfig", "EpisodeBatch", "StepSizes", "pg_surrogate"]
+__all__ = ["MAML", "MAMLConfig", "EpisodeBatch", "StepSizes", "linear_feature_baseline",
+           "pg_surrogate"]
 
 Params = dict[str, Tensor]
 
@@ -91,6 +92,10 @@ class MAMLConfig:
     """T of the soft reward r - T log pi."""
     first_order: bool = False
     """Drop the second-order terms (FOMAML)."""
+    baseline: str = "time"
+    """Baseline of the policy-gradient advantages: ``"time"`` (the mean return at each t
+    over the K episodes) or ``"linear"`` (the MAML paper's linear feature baseline, refitted
+    on each batch: :func:`linear_feature_baseline`)."""
     learn_inner_lr: bool = False
     """Meta-SGD (Li et al. 2017): one step size per parameter entry, alpha starting at
     ``inner_lr`` and meta-learned with theta by the same outer gradient."""
@@ -110,18 +115,48 @@ class MAMLConfig:
             "temperature": [Interval(float, 0, None, closed="left")],
             "initial_log_std": [Interval(float, None, None, closed="neither")],
             "first_order": [bool], "learn_inner_lr": [bool], "hidden_sizes": [tuple],
+            "baseline": [StrOptions({"time", "linear"})],
             "device": [str]})
 
 
+def linear_feature_baseline(batch: EpisodeBatch, returns: Tensor,
+                            reg: float = 1e-5) -> Tensor:
+    """b_t = phi(s_t, t)^T w with w the ridge least-squares fit of the returns over the
+    batch's steps, phi = [s, s^2, t/L, (t/L)^2, (t/L)^3, 1] (Duan et al. 2016's linear feature
+    baseline, the one of the MAML paper):
+
+        w = (Phi^T Phi + reg I)^{-1} Phi^T G,
+
+    fitted in float64 on the steps that happened (padding has phi = 0 and counts for
+    nothing). Returns (K, L), no gradient."""
+    mask = batch.mask.double()
+    obs = batch.obs.double()
+    k, length = mask.shape
+    t = (torch.arange(length, dtype=torch.float64, device=obs.device) / length).expand(k, -1)
+    t = t[..., None]
+    phi = torch.cat([obs, obs.square(), t, t.square(), t.pow(3), torch.ones_like(t)], -1)
+    phi = phi * mask[..., None]
+    rows = phi.reshape(-1, phi.shape[-1])
+    target = (returns.detach().double() * mask).reshape(-1)
+    gram = rows.T @ rows + reg * torch.eye(rows.shape[1], dtype=torch.float64,
+                                           device=obs.device)
+    w = torch.linalg.solve(gram, rows.T @ target)
+    return (phi @ w).to(returns.dtype)
+
+
 def pg_surrogate(log_probs: Tensor, batch: EpisodeBatch, temperature: float,
-                 gamma: float) -> Tensor:
+                 gamma: float, baseline: str = "time") -> Tensor:
     """-sum_{k,t} mask log pi(a_t|s_t) A_t / sum mask, where A_t are the soft returns-to-go
-    G_t (:func:`softrl.functional.soft_returns_to_go`) minus their mean over the K episodes at
-    the same t, normalized to unit standard deviation (constants: no gradient)."""
+    G_t (:func:`softrl.functional.soft_returns_to_go`) minus a baseline, normalized to unit
+    standard deviation (constants: no gradient). ``baseline="time"``: their mean over the K
+    episodes at the same t; ``"linear"``: :func:`linear_feature_baseline`."""
     returns = F.soft_returns_to_go(batch.rewards, log_probs.detach(), temperature, gamma,
                                    batch.mask)
-    n = batch.mask.sum(0).clamp_min(1.0)
-    adv = (returns - ((returns * batch.mask).sum(0) / n)) * batch.mask
+    if baseline == "linear":
+        b = linear_feature_baseline(batch, returns)
+    else:
+        b = (returns * batch.mask).sum(0) / batch.mask.sum(0).clamp_min(1.0)
+    adv = (returns - b) * batch.mask
     adv = adv / (adv.pow(2).sum() / batch.mask.sum()).sqrt().clamp_min(1e-8)
     return -(log_probs * adv.detach() * batch.mask).sum() / batch.mask.sum()
 
@@ -196,7 +231,8 @@ class MAML(MetaLearner):
     def loss(self, params: Params, batch: EpisodeBatch) -> Tensor:
         """The policy-gradient surrogate L(params; batch) (:func:`pg_surrogate`)."""
         c = self.config
-        return pg_surrogate(self.log_probs(params, batch), batch, c.temperature, c.gamma)
+        return pg_surrogate(self.log_probs(params, batch), batch, c.temperature, c.gamma,
+                            c.baseline)
 
     def inner_lrs(self) -> Params | None:
         """alpha per parameter entry (Meta-SGD, detached), or None for the scalar
