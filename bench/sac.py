@@ -18,7 +18,9 @@ Then
 Both agents get identical hyperparameters: 256x256 MLPs, batch 256, learning rate 3e-4,
 buffer 1e6, gamma 0.99, tau 0.005, 100 random steps, one gradient step per env step, learned
 temperature (initial 1, target entropy -1). ``speed`` alternates the agents (softrl, SB3 and,
-when installed, SBX) in chunks in one process so that the shared machine's noise hits all alike.
+when installed, SBX) in chunks in one process so that the shared machine's noise hits all alike;
+``speed --isolated`` gives each agent its own process (no caches, allocator or thread pools
+shared with the others: SBX's XLA pool in particular) and still takes the chunks in turn.
 """
 
 from __future__ import annotations
@@ -133,33 +135,24 @@ def speed(args: argparse.Namespace) -> None:
         os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
                                    + " --xla_cpu_multi_thread_eigen=false").strip()
     load_start = os.getloadavg()
-    agents = {}
-    for threads in args.threads:
-        torch.set_num_threads(threads)
-        if "softrl" in args.agents:
-            agents[("softrl", threads)] = make_softrl(0, threads)
-        if "softrl_autograd" in args.agents:  # the reference path: the update before issue 19
-            agents[("softrl_autograd", threads)] = make_softrl(0, threads)
-            agents[("softrl_autograd", threads)].manual_update = False
-        if "sb3" in args.agents:
-            agents[("sb3", threads)] = make_sb3(0)
+    keys = [(name, threads) for threads in args.threads
+            for name in ("softrl", "softrl_autograd", "sb3") if name in args.agents]
     if "sbx" in args.agents:
-        try:
-            agents[("sbx", args.sbx_threads)] = make_sbx(0)
-        except ImportError as err:  # not installed in this venv
-            print(f"SBX skipped: {err}")
+        keys.append(("sbx", args.sbx_threads))
+    if args.isolated:  # one process per agent, driven in turn through a pipe
+        workers = {key: _IsolatedAgent(key) for key in keys}
+        agents = {key: w for key, w in workers.items() if w.ok}
+        run = lambda key, n: agents[key].run(n)  # noqa: E731
+    else:
+        agents = {}
+        for key in keys:
+            try:
+                agents[key] = _make_agent(key)
+            except ImportError as err:  # SBX not installed in this venv
+                print(f"SBX skipped: {err}")
+        run = lambda key, n: _run_chunk(agents[key], key, n)  # noqa: E731
     wall = {key: [] for key in agents}
     cpu = {key: [] for key in agents}
-
-    def run(key, n):
-        torch.set_num_threads(max(key[1], 1))
-        agent = agents[key]
-        start, start_cpu = time.perf_counter(), time.process_time()
-        if key[0].startswith("softrl"):
-            agent.learn(n)
-        else:
-            agent.learn(n, reset_num_timesteps=False)
-        return time.perf_counter() - start, time.process_time() - start_cpu
 
     for key in agents:  # warm-up: past learning_starts, buffers, allocators and JIT warm
         run(key, args.warmup)
@@ -215,7 +208,74 @@ def speed(args: argparse.Namespace) -> None:
                            / np.median(cpu[("sb3", t)])), 2) for t in args.threads}
     if best("sbx") and best("sb3"):
         report["ratio_sbx_vs_sb3_best_median"] = round(best("sbx") / best("sb3"), 2)
+    report["isolated"] = bool(args.isolated)
+    if args.isolated:
+        for w in agents.values():
+            w.close()
     print(json.dumps(report, indent=2))
+
+
+def _make_agent(key):
+    name, threads = key
+    torch.set_num_threads(max(threads, 1))
+    if name == "sbx":
+        return make_sbx(0)
+    if name == "sb3":
+        return make_sb3(0)
+    agent = make_softrl(0, threads)
+    if name == "softrl_autograd":  # the reference path: the update before issue 19
+        agent.manual_update = False
+    return agent
+
+
+def _run_chunk(agent, key, n: int) -> tuple[float, float]:
+    """Wall and CPU seconds of ``n`` more env steps of ``learn``."""
+    torch.set_num_threads(max(key[1], 1))
+    start, start_cpu = time.perf_counter(), time.process_time()
+    if key[0].startswith("softrl"):
+        agent.learn(n)
+    else:
+        agent.learn(n, reset_num_timesteps=False)
+    return time.perf_counter() - start, time.process_time() - start_cpu
+
+
+def _agent_worker(key, conn) -> None:
+    """``--isolated``: build one agent in this fresh process (which inherits the parent's
+    XLA_FLAGS), then time chunks on request."""
+    try:
+        agent = _make_agent(tuple(key))
+    except ImportError as err:
+        conn.send(("skip", str(err)))
+        return
+    conn.send(("ok", None))
+    while (n := conn.recv()) is not None:
+        conn.send(_run_chunk(agent, tuple(key), n))
+
+
+class _IsolatedAgent:
+    """One agent in its own process (``multiprocessing`` spawn): no caches, allocator or
+    thread pools shared with the other agents; the parent still takes the chunks in turn."""
+
+    def __init__(self, key) -> None:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_agent_worker, args=(key, child))
+        self.proc.start()
+        status, err = self.conn.recv()
+        self.ok = status == "ok"
+        if not self.ok:
+            print(f"{key[0]} skipped: {err}")
+            self.proc.join()
+
+    def run(self, n: int) -> tuple[float, float]:
+        self.conn.send(n)
+        return self.conn.recv()
+
+    def close(self) -> None:
+        self.conn.send(None)
+        self.proc.join()
 
 
 def learn(args: argparse.Namespace) -> None:
@@ -311,6 +371,8 @@ def main() -> None:
                    default=["softrl", "sb3", "sbx"])
     p.add_argument("--sbx-threads", type=int, choices=[0, 1], default=0,
                    help="0: XLA's default thread pool; 1: one thread")
+    p.add_argument("--isolated", action="store_true",
+                   help="each agent in its own process (chunks still taken in turn)")
     p.set_defaults(func=speed)
     p = sub.add_parser("learn", help="learning runs with periodic evaluation")
     p.add_argument("--agent", choices=["softrl", "sb3"], required=True)
