@@ -150,6 +150,7 @@ BENCHES: tuple[Bench, ...] = (
                "copy floor"),
     Bench("sac", "sb3",
           full=(_c("bench/sac.py", "speed"),
+                _c("bench/sac.py", "speed", "--isolated", "--chunk", "200", "--rounds", "4"),
                 _c("bench/sac.py", "learn", "--agent", "softrl", "--seeds", "0", "1", "2"),
                 _c("bench/sac.py", "learn", "--agent", "sb3", "--seeds", "0", "1", "2"),
                 _c("bench/sac.py", "plot")),
