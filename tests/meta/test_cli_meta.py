@@ -50,3 +50,24 @@ def test_errors_are_one_line(tmp_path, capsys) -> None:
                  str(tmp_path / "y")]) == 2
     assert "Box actions" in capsys.readouterr().err
     assert main(["meta", "train", "sac", "--run-dir", "z"]) == 2
+
+
+def test_softrl_train_forwards_meta_learners_to_meta_train(tmp_path, capsys) -> None:
+    # The spelling: `softrl train maml|pearl --tasks ...` and `softrl train rl2 --tasks`.
+    run = tmp_path / "pearl"
+    assert main(["train", "pearl", "--tasks", "point-dense", "--run-dir", str(run),
+                 "--iterations", "1", "--episodes", "2", "--set", "hidden_sizes=[8]",
+                 "--set", "n_train_tasks=3", "--set", "n_test_tasks=2", "--set", "grad_steps=2",
+                 "--set", "meta_batch=2", "--set", "initial_episodes=1"]) == 0
+    assert "PEARL meta-test" in capsys.readouterr().out
+    assert main(["meta", "test", str(run), "--episodes", "2"]) == 0
+    run = tmp_path / "rl2"
+    assert main(["train", "rl2", "--tasks", "bandit-k3-n5", "--run-dir", str(run),
+                 "--steps", "20", "--set", "n_envs=2", "--set", "n_steps=10", "--set",
+                 "gru_size=8", "--set", "tensorboard=false"]) == 0
+    assert "RL2 meta-test" in capsys.readouterr().out
+    assert main(["train", "maml", "--tasks", "point-medium", "--run-dir",
+                 str(tmp_path / "m")]) == 2
+    assert "point-medium" in capsys.readouterr().err
+    assert main(["train", "--help"]) == 0
+    assert "maml, pearl" in capsys.readouterr().out

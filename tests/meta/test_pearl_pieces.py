@@ -204,3 +204,11 @@ def test_adaptation_explores_in_its_first_episode_only_when_z_is_inferred(
     flags.clear()
     pearl.adapt(pearl.test_tasks[0], 2, seed=0, deterministic=False)
     assert flags == [False, False]
+
+
+def test_fewer_training_tasks_than_tasks_per_iteration_collect_on_all() -> None:
+    kw = {**KW, "n_train_tasks": 2, "tasks_per_iteration": 5, "initial_episodes": 1}
+    pearl = PEARL("point-dense", prior_episodes=1, posterior_episodes=1, **kw).fit(0)
+    before = pearl.num_steps
+    pearl.fit(1)
+    assert pearl.num_steps - before == 2 * (1 + 1) * 20  # both tasks, 2 episodes of 20 steps

@@ -171,15 +171,25 @@ def _check_resume_flags(agent: Agent, args: Any, given: set[str]) -> None:
                          "with another --run-dir.")
 
 
+META_LEARNERS = ("maml", "pearl")
+
 def main(argv: list[str]) -> int:
-    """``softrl train AGENT [FLAGS]``."""
+    """``softrl train AGENT [FLAGS]``; ``softrl train maml|pearl ...`` and ``softrl train rl2
+    --tasks ...`` are ``softrl meta train`` (meta-learners train on a task family)."""
     names = {cls.kind.lower(): cls for cls in AGENTS.values()}
+    if argv and (argv[0] in META_LEARNERS or (argv[0] == "rl2" and any(
+            a == "--tasks" or a.startswith("--tasks=") for a in argv[1:]))):
+        from softrl.cli.meta import main as meta_main
+
+        return meta_main(["train", *argv])
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in names:
         help_asked = bool(argv) and argv[0] in ("-h", "--help")
         stream = sys.stdout if help_asked else sys.stderr
         unknown = f"softrl train: unknown agent {argv[0]!r}\n" if argv and not help_asked else ""
         print(f"{unknown}usage: softrl train AGENT [--help] [FLAGS]\n"
-              f"agents: {', '.join(sorted(names))}", file=stream)
+              f"agents: {', '.join(sorted(names))}\n"
+              f"meta-learners (softrl meta train): {', '.join(META_LEARNERS)}, "
+              f"rl2 --tasks TASKS", file=stream)
         return 0 if help_asked else 2
     name, agent_cls = argv[0], names[argv[0]]
     try:

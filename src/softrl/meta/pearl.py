@@ -167,7 +167,7 @@ class PEARLConfig:
     context_size: int = 32
     """Context transitions per task per gradient step."""
     tasks_per_iteration: int = 5
-    """Tasks that collect data in each iteration."""
+    """Tasks that collect data in each iteration (all of them when there are fewer)."""
     prior_episodes: int = 2
     """Episodes with z ~ p(z) per collecting task; they replace the task's context buffer
     (the encoder sees recent data of the current policy, as in PEARL's encoder buffer)."""
@@ -377,7 +377,9 @@ class PEARL(MetaLearner):
 
     def _iteration(self) -> dict[str, float]:
         c = self.config
-        picks = self.rngs.np.choice(len(self.train_tasks), c.tasks_per_iteration, replace=False)
+        picks = self.rngs.np.choice(len(self.train_tasks),
+                                    min(c.tasks_per_iteration, len(self.train_tasks)),
+                                    replace=False)
         for i in picks:
             self.num_steps += self._collect(int(i))
         losses: dict[str, float] = {}
