@@ -124,7 +124,7 @@ def cmd_point(args: argparse.Namespace) -> None:
     t0, curve = time.perf_counter(), []
     for _ in range(args.points):
         learner.fit(args.iterations // args.points)
-        test = learner.meta_test(n_episodes=3, seed=123)
+        test = learner.meta_test(n_episodes=args.episodes, seed=123)
         curve.append({"env_steps": learner.num_steps, "iteration": learner.iteration,
                       "wall_s": time.perf_counter() - t0,
                       "mean_returns": test["mean_returns"]})
@@ -328,6 +328,8 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--iterations", type=int, default=200)
     p.add_argument("--points", type=int, default=10)
+    p.add_argument("--episodes", type=int, default=3,
+                   help="adaptation episodes of each meta-test (at least 3 for the plot)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=JSON",
                    help="override a hyperparameter")
     p.add_argument("--tag", default="", help="suffix of the result file's algorithm name")
