@@ -153,3 +153,5 @@ def test_linear_feature_baseline_is_the_ridge_fit_of_the_returns() -> None:
     assert maml.num_steps > 0
     with pytest.raises(ValueError, match="baseline"):
         MAML("point-dense", baseline="mean")
+    with pytest.raises(ValueError, match="baseline"):
+        pg_surrogate(log_probs, batch, 0.0, 1.0, "mean")

@@ -171,7 +171,8 @@ def _check_resume_flags(agent: Agent, args: Any, given: set[str]) -> None:
                          "with another --run-dir.")
 
 
-META_LEARNERS = ("maml", "pearl")
+META_LEARNERS = ("maml", "pearl")  # trained by softrl meta train, on a task family
+
 
 def main(argv: list[str]) -> int:
     """``softrl train AGENT [FLAGS]``; ``softrl train maml|pearl ...`` and ``softrl train rl2

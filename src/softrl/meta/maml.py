@@ -150,6 +150,8 @@ def pg_surrogate(log_probs: Tensor, batch: EpisodeBatch, temperature: float,
     G_t (:func:`softrl.functional.soft_returns_to_go`) minus a baseline, normalized to unit
     standard deviation (constants: no gradient). ``baseline="time"``: their mean over the K
     episodes at the same t; ``"linear"``: :func:`linear_feature_baseline`."""
+    if baseline not in ("time", "linear"):
+        raise ValueError(f"baseline must be 'time' or 'linear'; got {baseline!r}")
     returns = F.soft_returns_to_go(batch.rewards, log_probs.detach(), temperature, gamma,
                                    batch.mask)
     if baseline == "linear":
