@@ -42,6 +42,7 @@ ENV = "Pendulum-v1"
 HIDDEN = 256
 BATCH = 256
 RUNS = Path(__file__).parent / "sac_runs"
+SOFTRL_VARIANTS = ("softrl", "softrl_onednn", "softrl_blas", "softrl_autograd")
 COMMON = {"learning_rate": 3e-4, "buffer_size": 1_000_000, "batch_size": BATCH, "gamma": 0.99,
           "tau": 0.005, "learning_starts": 100, "gradient_steps": 1}
 
@@ -125,9 +126,10 @@ def speed(args: argparse.Namespace) -> None:
     agent, the median and best chunk (wall steps/s) and the median steps per CPU second (what a
     busy machine distorts least, meaningful at one thread). SBX (JAX) runs at XLA's own thread
     count unless ``--sbx-threads 1`` (set before JAX starts). The FLOP floor is the update's
-    matmul FLOPs over the CPU-time FLOP/s of a 256^3 matmul with the agent's kernel (oneDNN for
-    softrl where available, torch's BLAS for SB3; XLA's for SBX is not measured, so SBX's row
-    uses the BLAS rate); ``fraction_of_floor`` compares it with steps per CPU second.
+    matmul FLOPs over the CPU-time FLOP/s of a 256^3 matmul with the agent's kernel (softrl's
+    choice by the CPU, see ``softrl.nn.manual.set_matmul_backend``; torch's BLAS for SB3;
+    XLA's for SBX is not measured, so SBX's row uses the BLAS rate); ``fraction_of_floor``
+    compares it with steps per CPU second.
     """
     import os
 
@@ -136,7 +138,7 @@ def speed(args: argparse.Namespace) -> None:
                                    + " --xla_cpu_multi_thread_eigen=false").strip()
     load_start = os.getloadavg()
     keys = [(name, threads) for threads in args.threads
-            for name in ("softrl", "softrl_autograd", "sb3") if name in args.agents]
+            for name in SOFTRL_VARIANTS + ("sb3",) if name in args.agents]
     if "sbx" in args.agents:
         keys.append(("sbx", args.sbx_threads))
     if args.isolated:  # one process per agent, driven in turn through a pipe
@@ -162,15 +164,15 @@ def speed(args: argparse.Namespace) -> None:
             wall[key].append(args.chunk / w)
             cpu[key].append(args.chunk / c)
     med = {key: float(np.median(v)) for key, v in wall.items()}
-    from softrl.nn.manual import onednn_available
+    from softrl.nn.manual import matmul_backend, onednn_available
 
     mm = {t: matmul_flops_per_s(t) for t in args.threads}
-    mm_softrl = {t: matmul_flops_per_s(t, kernel="onednn") if onednn_available() else mm[t]
+    mm_onednn = {t: matmul_flops_per_s(t, kernel="onednn") if onednn_available() else mm[t]
                  for t in args.threads}
-    flops = {"softrl": update_flops(3, 1, HIDDEN, BATCH, sb3=False),
-             "softrl_autograd": update_flops(3, 1, HIDDEN, BATCH, sb3=False),
-             "sb3": update_flops(3, 1, HIDDEN, BATCH, sb3=True),
-             "sbx": update_flops(3, 1, HIDDEN, BATCH, sb3=True)}
+    kernel = {"softrl": matmul_backend(), "softrl_onednn": "onednn"}  # the rest: BLAS
+    flops = {name: update_flops(3, 1, HIDDEN, BATCH, sb3=False) for name in SOFTRL_VARIANTS}
+    flops.update(sb3=update_flops(3, 1, HIDDEN, BATCH, sb3=True),
+                 sbx=update_flops(3, 1, HIDDEN, BATCH, sb3=True))
     rows = []
     for (name, threads) in sorted(agents):
         row = {"agent": name, "threads": threads or "xla default",
@@ -179,7 +181,8 @@ def speed(args: argparse.Namespace) -> None:
                "steps_per_cpu_s_median": round(float(np.median(cpu[(name, threads)])), 1),
                "update_mflop": round(flops[name] / 1e6, 1)}
         if threads in mm:
-            rate = (mm_softrl if name == "softrl" else mm)[threads]
+            rate = (mm_onednn if kernel.get(name) == "onednn" else mm)[threads]
+            row["matmul_kernel"] = "onednn" if kernel.get(name) == "onednn" else "blas"
             floor = rate / flops[name]
             row.update({"matmul_gflop_per_cpu_s": round(rate / 1e9, 1),
                         "flop_floor_steps_per_cpu_s": round(floor, 1),
@@ -231,6 +234,10 @@ def _make_agent(key):
 def _run_chunk(agent, key, n: int) -> tuple[float, float]:
     """Wall and CPU seconds of ``n`` more env steps of ``learn``."""
     torch.set_num_threads(max(key[1], 1))
+    if key[0].startswith("softrl"):  # softrl_onednn / softrl_blas force the matmul kernel
+        from softrl.nn.manual import set_matmul_backend
+
+        set_matmul_backend({"softrl_onednn": "onednn", "softrl_blas": "blas"}.get(key[0], "auto"))
     start, start_cpu = time.perf_counter(), time.process_time()
     if key[0].startswith("softrl"):
         agent.learn(n)
@@ -367,8 +374,11 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=300)
     p.add_argument("--chunk", type=int, default=300)
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--agents", nargs="+", choices=["softrl", "softrl_autograd", "sb3", "sbx"],
-                   default=["softrl", "sb3", "sbx"])
+    p.add_argument("--agents", nargs="+", choices=[*SOFTRL_VARIANTS, "sb3", "sbx"],
+                   default=["softrl", "sb3", "sbx"],
+                   help="softrl_onednn / softrl_blas: softrl with the matmul kernel forced "
+                        "(softrl itself picks it by the CPU); softrl_autograd: the update "
+                        "by autograd")
     p.add_argument("--sbx-threads", type=int, choices=[0, 1], default=0,
                    help="0: XLA's default thread pool; 1: one thread")
     p.add_argument("--isolated", action="store_true",

@@ -9,11 +9,20 @@ from softrl.nn.manual import (
     ensemble_mlp_layers,
     ensemble_relu_mlp_backward,
     ensemble_relu_mlp_forward,
+    matmul_backend,
     onednn_available,
     relu_mlp_backward,
     relu_mlp_forward,
     relu_mlp_layers,
+    set_matmul_backend,
 )
+
+
+@pytest.fixture
+def backend():
+    """Set the matmul backend for one test, then restore the default ("auto")."""
+    yield set_matmul_backend
+    set_matmul_backend("auto")
 
 
 @pytest.mark.parametrize("out_dim,n_cols", [(1, 1), (3, 2)])
@@ -59,10 +68,15 @@ def test_ensemble_layers_only_for_ensemble_mlps() -> None:
     assert len(ensemble_mlp_layers(EnsembleMLP(2, 3, (4, 4), 1)) or []) == 3
 
 
-@pytest.mark.skipif(not onednn_available(), reason="torch has no usable oneDNN linear here")
-def test_onednn_float32_path_matches_float64_autograd() -> None:
-    """Widths >= 16 in float32 take oneDNN: the same numbers as float64 up to float32
-    rounding, for the single MLP and the ensemble, forward and backward."""
+@pytest.mark.parametrize("name", ["onednn", "blas"])
+def test_float32_paths_match_float64_autograd(name: str, backend) -> None:
+    """Widths >= 16 in float32 take the chosen matmul kernel (oneDNN or torch's BLAS): the
+    same numbers as float64 up to float32 rounding, for the single MLP and the ensemble,
+    forward and backward."""
+    if name == "onednn" and not onednn_available():
+        pytest.skip("torch has no usable oneDNN linear here")
+    backend(name)
+    assert matmul_backend() == name
     torch.manual_seed(0)
     net = mlp(3, (64, 48), 2)
     x = torch.randn(40, 3)
@@ -96,3 +110,24 @@ def test_onednn_float32_path_matches_float64_autograd() -> None:
     for got, p_ref in zip([g for pair in grads_e for g in pair], ens_ref.parameters(),
                           strict=True):
         torch.testing.assert_close(got.double(), p_ref.grad, rtol=1e-4, atol=1e-5)
+
+
+def test_matmul_backend_auto_follows_the_cpu_and_rejects_unknown_names(backend) -> None:
+    """"auto" is oneDNN exactly where torch runs AVX-512 kernels (a fixed rule, so a seed
+    gives the same numbers from run to run); an unknown name is a ValueError naming the
+    choices; turning oneDNN off in torch falls back to BLAS."""
+    backend("auto")
+    avx512 = torch.backends.cpu.get_cpu_capability() == "AVX512"
+    assert matmul_backend() == ("onednn" if avx512 and onednn_available() else "blas")
+    backend("blas")
+    assert matmul_backend() == "blas"
+    if onednn_available():
+        backend("onednn")
+        torch.backends.mkldnn.enabled = False
+        try:
+            assert matmul_backend() == "blas"
+        finally:
+            torch.backends.mkldnn.enabled = True
+        assert matmul_backend() == "onednn"
+    with pytest.raises(ValueError, match="'auto', 'onednn', 'blas'"):
+        set_matmul_backend("mkl")
