@@ -12,7 +12,8 @@ are constants and the actor loss sees the critic's parameters as constants), so 
 separate optimizers stepping on the same batch. For the twin-Q form with SAC's own networks
 the backward pass is written out by hand (:meth:`SAC._manual_grads`, built on
 :mod:`softrl.nn.manual`): no autograd graph, activations in kept buffers, both critics and both
-critic evaluations of the step in one pass, oneDNN matmuls on CPUs, one fused Adam call. It
+critic evaluations of the step in one pass, the CPU's faster float32 matmul kernel (oneDNN or
+torch's BLAS, :func:`softrl.nn.manual.set_matmul_backend`), one fused Adam call. It
 gives the autograd path's gradients (tested to 1e-10 in float64) at about half the CPU time on
 Pendulum-sized networks; ``agent.manual_update = False`` selects autograd, which also serves the
 V-network form and subclasses that add losses. Both run on any device.

@@ -261,8 +261,8 @@ def ensemble_relu_mlp_forward(x: Tensor, layers: Sequence[Layer], ws: Workspace 
     the list over members of h_{k+1} (shape (N, width)), the last entry the outputs. Run
     under ``torch.no_grad`` to record no graph.
 
-    Members run one after the other as 2-D matmuls (with oneDNN where
-    :func:`onednn_available`; a layer of width 1, a Q head, as matrix-vector products).
+    Members run one after the other as 2-D matmuls (with the kernel of
+    :func:`matmul_backend`; a layer of width 1, a Q head, as matrix-vector products).
 
     Parameters
     ----------
