@@ -36,8 +36,8 @@ class SoftSolution:
     residual : float, sup-norm change of V at the last iteration (0 for a finite horizon)
     pi : like Q or None
         The policy exp((Q - V) / T) when the backward pass wrote it (finite horizon, T > 0,
-        from the exponentials of its soft max); ``policy`` returns a copy.  None: ``policy``
-        computes it from Q and V.
+        from the exponentials of its soft max); ``policy`` returns it read-only, without a
+        copy (``.copy()`` for a writable one).  None: ``policy`` computes it from Q and V.
     """
 
     Q: np.ndarray
@@ -60,9 +60,14 @@ class SoftSolution:
 
     @property
     def policy(self) -> np.ndarray:
-        """pi(a|s) = exp((Q - V) / T), shape like Q (each row renormalised to sum to 1)."""
-        if self.pi is not None:
-            return self.pi.copy()
+        """pi(a|s) = exp((Q - V) / T), shape like Q (each row renormalised to sum to 1).
+
+        When the backward pass wrote the policy (``pi``), this is that array, read-only;
+        otherwise a new array."""
+        if self.pi is not None:  # the backward pass's own array, read-only (no copy)
+            view = self.pi.view()
+            view.flags.writeable = False
+            return view
         if self.temperature == 0:
             return np.exp(self.log_policy)
         return _policy_from_q(self.Q, self._V_of_Q, self.temperature, log=False)
