@@ -131,3 +131,32 @@ def test_matmul_backend_auto_follows_the_cpu_and_rejects_unknown_names(backend) 
         assert matmul_backend() == "onednn"
     with pytest.raises(ValueError, match="'auto', 'onednn', 'blas'"):
         set_matmul_backend("mkl")
+
+
+def test_batched_ensemble_pass_hands_out_member_views_and_takes_separate_tensors() -> None:
+    """Off oneDNN's path the members go through one batched matmul a layer; the activations
+    still come out as a list over members (views of one batch, which the backward pass uses
+    without a copy), and separate per-member tensors give the same gradients."""
+    torch.manual_seed(1)
+    net = EnsembleMLP(3, 4, (8, 8), 1).double()
+    layers = ensemble_mlp_layers(net)
+    assert layers is not None
+    x = torch.randn(12, 4, dtype=torch.float64)
+    g = torch.randn(3, 12, 1, dtype=torch.float64)
+    with torch.no_grad():
+        acts = ensemble_relu_mlp_forward(x, layers)
+        assert all(isinstance(a, list) and len(a) == 3 and a[0].shape == (12, a[0].shape[1])
+                   for a in acts)
+        assert acts[0][1]._base is acts[0][0]._base is not None
+        grads_views = [(torch.zeros_like(w), torch.zeros_like(b)) for w, b in layers]
+        dx_views = ensemble_relu_mlp_backward(x, layers, acts, g, grads_views, weight_rows=7,
+                                              input_grad=(5, 2))
+        copies = [[t.clone() for t in a] for a in acts]
+        grads_copies = [(torch.zeros_like(w), torch.zeros_like(b)) for w, b in layers]
+        dx_copies = ensemble_relu_mlp_backward(x, layers, copies, g, grads_copies,
+                                               weight_rows=7, input_grad=(5, 2))
+    assert dx_views is not None and dx_copies is not None
+    torch.testing.assert_close(dx_views, dx_copies, rtol=0, atol=0)
+    for (a, b), (c, d) in zip(grads_views, grads_copies, strict=True):
+        torch.testing.assert_close(a, c, rtol=0, atol=0)
+        torch.testing.assert_close(b, d, rtol=0, atol=0)

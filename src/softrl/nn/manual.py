@@ -261,8 +261,12 @@ def ensemble_relu_mlp_forward(x: Tensor, layers: Sequence[Layer], ws: Workspace 
     the list over members of h_{k+1} (shape (N, width)), the last entry the outputs. Run
     under ``torch.no_grad`` to record no graph.
 
-    Members run one after the other as 2-D matmuls (with the kernel of
-    :func:`matmul_backend`; a layer of width 1, a Q head, as matrix-vector products).
+    With oneDNN (float32 on a CPU where :func:`matmul_backend` chose it) the members run one
+    after the other as 2-D matmuls, each activation a list over members; otherwise all
+    members go through one batched matmul a layer (``baddbmm``: half the calls and
+    elementwise ops of a member loop, 8-11% faster for SAC's twin critic with MKL), whose
+    (E, N, width) result is handed out as its member views. A layer of width 1, a Q head, is
+    a matrix-vector product per member.
 
     Parameters
     ----------
@@ -275,6 +279,19 @@ def ensemble_relu_mlp_forward(x: Tensor, layers: Sequence[Layer], ws: Workspace 
     """
     n_members = layers[0][0].shape[0]
     last = len(layers) - 1
+    if _ensemble_batched(x):
+        h = x.expand(n_members, -1, -1) if x.dim() == 2 else x
+        batched: list[Tensor] = []
+        for k, (w, b) in enumerate(layers):
+            out = _buffer(ws, f"{name}.h{k}", (n_members, h.shape[1], w.shape[2]), h)
+            if w.shape[2] == 1:  # a Q head: matrix-vector products
+                for e in range(n_members):
+                    torch.addmv(b[e, 0], h[e], w[e, :, 0], out=out[e, :, 0])
+            else:
+                torch.baddbmm(b, h, w, out=out)
+            h = out.relu_() if k < last else out
+            batched.append(h)
+        return [list(t.unbind(0)) for t in batched]  # views: the backward finds the batch
     acts: list[list[Tensor]] = [[] for _ in layers]
     for e in range(n_members):  # member by member: its activations stay in cache
         h = x if x.dim() == 2 else x[e]
@@ -282,6 +299,24 @@ def ensemble_relu_mlp_forward(x: Tensor, layers: Sequence[Layer], ws: Workspace 
             h = _linear(h, w[e].t(), b[e, 0], k < last, ws, f"{name}.h{k}.{e}")
             acts[k].append(h)
     return acts
+
+
+def _as_batch(members: Sequence[Tensor]) -> Tensor:
+    """The (E, N, width) tensor whose ``unbind(0)`` views ``members`` are (no copy), or their
+    stack when they are separate tensors."""
+    base = members[0]._base
+    if (base is not None and base.dim() == 3 and base.shape[0] == len(members)
+            and all(m._base is base and m.shape == base.shape[1:]
+                    and m.stride() == base.stride()[1:] and m.data_ptr() == base[e].data_ptr()
+                    for e, m in enumerate(members))):
+        return base
+    return torch.stack(list(members))
+
+
+def _ensemble_batched(x: Tensor) -> bool:
+    """Whether the ensemble passes batch the members (everywhere but oneDNN's path)."""
+    return not (x.dtype == torch.float32 and x.device.type == "cpu"
+                and matmul_backend() == "onednn")
 
 
 def ensemble_relu_mlp_backward(
@@ -319,6 +354,9 @@ def ensemble_relu_mlp_backward(
     """
     n_members = layers[0][0].shape[0]
     rows = slice(None) if weight_rows is None else slice(0, weight_rows)
+    if _ensemble_batched(x):
+        return _ensemble_backward_batched(x, layers, acts, grad_out, grads, rows, input_grad,
+                                          ws, name)
     dx: Tensor | None = None
     for e in range(n_members):
         g = grad_out[e]
@@ -341,6 +379,50 @@ def ensemble_relu_mlp_backward(
                 part = torch.mm(g[r:], w_in.t())
             dx = part if dx is None else dx.add_(part)
     return dx
+
+
+def _ensemble_backward_batched(
+    x: Tensor, layers: Sequence[Layer], acts: Sequence[Sequence[Tensor]], grad_out: Tensor,
+    grads: Sequence[Layer] | None, rows: slice, input_grad: tuple[int, int] | None,
+    ws: Workspace | None, name: str,
+) -> Tensor | None:
+    """:func:`ensemble_relu_mlp_backward` with every member in one batched matmul a layer:
+    dloss/dW_k = h_{k-1}^T g_k and g_{k-1} = (g_k W_k^T) * 1[h_{k-1} > 0], member-wise."""
+    n_members = layers[0][0].shape[0]
+    stacked = [_as_batch(a) for a in acts]
+    g = grad_out
+    for k in range(len(layers) - 1, -1, -1):
+        w = layers[k][0]  # (E, in, out)
+        if grads is not None:
+            if k > 0:
+                h_prev = stacked[k - 1]
+            else:
+                h_prev = x.expand(n_members, -1, -1) if x.dim() == 2 else x
+            dw, db = grads[k]
+            g_rows, h_rows = g[:, rows], h_prev[:, rows]
+            if w.shape[2] == 1:  # a Q head: one matrix-vector product per member
+                for e in range(n_members):
+                    torch.mv(h_rows[e].t(), g_rows[e, :, 0], out=dw[e, :, 0])
+            else:
+                torch.bmm(h_rows.transpose(1, 2), g_rows, out=dw)
+            torch.sum(g_rows, 1, keepdim=True, out=db)
+        if k > 0:
+            out = _buffer(ws, f"{name}.g{k}", (n_members, g.shape[1], w.shape[1]), g)
+            if w.shape[2] == 1:  # an outer product
+                torch.mul(g, w.transpose(1, 2), out=out)
+            else:
+                torch.bmm(g, w.transpose(1, 2), out=out)
+            g = _relu_grad_(out, stacked[k - 1])
+    if input_grad is None:
+        return None
+    r, c = input_grad
+    w_in = layers[0][0][:, c:]  # (E, in - c, H)
+    if w_in.shape[1] == 1:  # one input column (SAC's action with A = 1)
+        dx = torch.mv(g[0, r:], w_in[0, 0]).unsqueeze(-1)
+        for e in range(1, n_members):
+            dx.add_(torch.mv(g[e, r:], w_in[e, 0]).unsqueeze(-1))
+        return dx
+    return torch.bmm(g[:, r:], w_in.transpose(1, 2)).sum(0)
 
 
 def ensemble_mlp_layers(net: nn.Module) -> list[Layer] | None:
