@@ -147,3 +147,19 @@ def test_recurrent_core_equals_torch_gru_and_checks_shapes() -> None:
         core(x, h0, torch.zeros(6, 3))
     with pytest.raises(ValueError, match="hidden"):
         core(x, torch.zeros(2, 5))
+
+
+def test_squashed_gaussian_act_is_the_sample_without_its_log_density() -> None:
+    """``act`` draws the same noise as ``sample`` and returns the same action, bit for bit,
+    and leaves the generator in the same state."""
+    from softrl.nn import SquashedGaussianActor
+
+    torch.manual_seed(0)
+    actor = SquashedGaussianActor(3, 2, (16, 16))
+    obs = torch.randn(5, 3)
+    g1, g2 = torch.Generator().manual_seed(7), torch.Generator().manual_seed(7)
+    sampled, _ = actor.sample(obs, g1)
+    acted = actor.act(obs, False, g2)
+    torch.testing.assert_close(acted, sampled, rtol=0, atol=0)
+    assert torch.equal(g1.get_state(), g2.get_state())
+    torch.testing.assert_close(actor.act(obs, True), torch.tanh(actor(obs)[0]), rtol=0, atol=0)

@@ -62,11 +62,13 @@ class SquashedGaussianActor(nn.Module):
     def act(
         self, obs: Tensor, deterministic: bool, generator: torch.Generator | None = None
     ) -> Tensor:
-        """Action (B, action_dim) in (-1, 1): tanh(mean) if ``deterministic`` else a sample."""
+        """Action (B, action_dim) in (-1, 1): tanh(mean) if ``deterministic`` else a sample
+        (the noise and arithmetic of :meth:`sample`, without its log-density)."""
         mean, log_std = self(obs)
         if deterministic:
             return torch.tanh(mean)
-        return squashed_gaussian_sample(mean, log_std, generator)[0]
+        eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+        return torch.tanh(mean + torch.exp(log_std) * eps)
 
 
 class GaussianActor(nn.Module):
