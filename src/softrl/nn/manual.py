@@ -389,7 +389,7 @@ def _ensemble_backward_batched(
     """:func:`ensemble_relu_mlp_backward` with every member in one batched matmul a layer:
     dloss/dW_k = h_{k-1}^T g_k and g_{k-1} = (g_k W_k^T) * 1[h_{k-1} > 0], member-wise."""
     n_members = layers[0][0].shape[0]
-    stacked = [_as_batch(a) for a in acts]
+    stacked = [_as_batch(a) for a in acts[:-1]]  # the hidden layers' (the output's is unused)
     g = grad_out
     for k in range(len(layers) - 1, -1, -1):
         w = layers[k][0]  # (E, in, out)
