@@ -43,6 +43,7 @@ HIDDEN = 256
 BATCH = 256
 RUNS = Path(__file__).parent / "sac_runs"
 SOFTRL_VARIANTS = ("softrl", "softrl_onednn", "softrl_blas", "softrl_autograd")
+FORCED_KERNEL = {"softrl_onednn": "onednn", "softrl_blas": "blas"}  # the rest: "auto"
 COMMON = {"learning_rate": 3e-4, "buffer_size": 1_000_000, "batch_size": BATCH, "gamma": 0.99,
           "tau": 0.005, "learning_starts": 100, "gradient_steps": 1}
 
@@ -169,7 +170,7 @@ def speed(args: argparse.Namespace) -> None:
     mm = {t: matmul_flops_per_s(t) for t in args.threads}
     mm_onednn = {t: matmul_flops_per_s(t, kernel="onednn") if onednn_available() else mm[t]
                  for t in args.threads}
-    kernel = {"softrl": matmul_backend(), "softrl_onednn": "onednn"}  # the rest: BLAS
+    kernel = {"softrl": matmul_backend(), **FORCED_KERNEL}  # the rest: BLAS
     flops = {name: update_flops(3, 1, HIDDEN, BATCH, sb3=False) for name in SOFTRL_VARIANTS}
     flops.update(sb3=update_flops(3, 1, HIDDEN, BATCH, sb3=True),
                  sbx=update_flops(3, 1, HIDDEN, BATCH, sb3=True))
@@ -237,7 +238,7 @@ def _run_chunk(agent, key, n: int) -> tuple[float, float]:
     if key[0].startswith("softrl"):  # softrl_onednn / softrl_blas force the matmul kernel
         from softrl.nn.manual import set_matmul_backend
 
-        set_matmul_backend({"softrl_onednn": "onednn", "softrl_blas": "blas"}.get(key[0], "auto"))
+        set_matmul_backend(FORCED_KERNEL.get(key[0], "auto"))
     start, start_cpu = time.perf_counter(), time.process_time()
     if key[0].startswith("softrl"):
         agent.learn(n)
