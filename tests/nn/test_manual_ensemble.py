@@ -1,11 +1,14 @@
 """The hand-written ensemble MLP pass and the oneDNN matmul path against autograd."""
 
+from pathlib import Path
+
 import pytest
 import torch
 
 from softrl.nn import EnsembleMLP, mlp
 from softrl.nn.manual import (
     Workspace,
+    cpu_vendor,
     ensemble_mlp_layers,
     ensemble_relu_mlp_backward,
     ensemble_relu_mlp_forward,
@@ -113,12 +116,14 @@ def test_float32_paths_match_float64_autograd(name: str, backend) -> None:
 
 
 def test_matmul_backend_auto_follows_the_cpu_and_rejects_unknown_names(backend) -> None:
-    """"auto" is oneDNN exactly where torch runs AVX-512 kernels (a fixed rule, so a seed
-    gives the same numbers from run to run); an unknown name is a ValueError naming the
-    choices; turning oneDNN off in torch falls back to BLAS."""
+    """"auto" is oneDNN exactly on AMD CPUs where torch runs AVX-512 kernels (a fixed rule,
+    so a seed gives the same numbers from run to run); an unknown name is a ValueError naming
+    the choices; turning oneDNN off in torch falls back to BLAS."""
     backend("auto")
     avx512 = torch.backends.cpu.get_cpu_capability() == "AVX512"
-    assert matmul_backend() == ("onednn" if avx512 and onednn_available() else "blas")
+    amd = "AuthenticAMD" in _proc_cpuinfo()
+    assert ("vendor_id" in _proc_cpuinfo()) == (f"vendor_id\t: {cpu_vendor()}\n" in _proc_cpuinfo())
+    assert matmul_backend() == ("onednn" if avx512 and amd and onednn_available() else "blas")
     backend("blas")
     assert matmul_backend() == "blas"
     if onednn_available():
@@ -160,3 +165,11 @@ def test_batched_ensemble_pass_hands_out_member_views_and_takes_separate_tensors
     for (a, b), (c, d) in zip(grads_views, grads_copies, strict=True):
         torch.testing.assert_close(a, c, rtol=0, atol=0)
         torch.testing.assert_close(b, d, rtol=0, atol=0)
+
+
+def _proc_cpuinfo() -> str:
+    """/proc/cpuinfo's text ("" where there is none), read independently of softrl."""
+    try:
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""

@@ -26,7 +26,7 @@ import torch
 from torch import Tensor, nn
 
 __all__ = ["Workspace", "clip_grad_norm_", "ensemble_mlp_layers", "ensemble_relu_mlp_backward",
-           "ensemble_relu_mlp_forward", "matmul_backend", "onednn_available",
+           "ensemble_relu_mlp_forward", "cpu_vendor", "matmul_backend", "onednn_available",
            "relu_mlp_backward", "relu_mlp_forward", "relu_mlp_layers", "set_matmul_backend"]
 
 Layer = tuple[Tensor, Tensor]
@@ -121,12 +121,14 @@ _matmul_backend: list[str] = ["auto"]
 def set_matmul_backend(name: str) -> None:
     """Choose the kernel of the large float32 CPU matmuls of the hand-written passes.
 
-    "auto" (the default): oneDNN where torch runs its AVX-512 kernels
+    "auto" (the default): oneDNN on AMD CPUs where torch runs its AVX-512 kernels
     (``torch.backends.cpu.get_cpu_capability() == "AVX512"``), torch's BLAS elsewhere. The
     rule is fixed by the CPU, never by a timing, so the same seed gives the same numbers on a
     machine from run to run. Measured on 256-wide layers at one thread: on an AVX-512 AMD EPYC
     (Zen 5) oneDNN runs at 220 GFLOP/s against MKL's 108 (MKL keeps to AVX2 on AMD); on an
-    AVX2 EPYC (Zen 3) MKL is 5-25% faster than oneDNN. "onednn" forces oneDNN where
+    AVX2 EPYC (Zen 3) MKL is 5-25% faster than oneDNN; on an AVX-512 Intel Xeon (Emerald
+    Rapids), where MKL takes its AVX-512 path, SAC's whole update is 15-20% faster on MKL
+    (bench/RESULTS.md, "Issue 19, fourth pass"). "onednn" forces oneDNN where
     :func:`onednn_available`, "blas" forces ``addmm``/``mm``. Both compute IEEE float32
     products; only the summation order, so the last bits, differ.
     """
@@ -135,12 +137,38 @@ def set_matmul_backend(name: str) -> None:
     _matmul_backend[:] = [name]
 
 
+def cpu_vendor() -> str:
+    """The x86 vendor string of this CPU ("AuthenticAMD", "GenuineIntel", ...), or "" where it
+    cannot be read (not Linux, or not x86)."""
+    if not _cpu_vendor:
+        vendor = ""
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    if line.startswith("vendor_id"):
+                        vendor = line.partition(":")[2].strip()
+                        break
+        except OSError:
+            pass
+        _cpu_vendor.append(vendor)
+    return _cpu_vendor[0]
+
+
+_cpu_vendor: list[str] = []
+
+
+def _mkl_lacks_avx512() -> bool:
+    """torch runs AVX-512 kernels but its BLAS (MKL) does not: an AVX-512 AMD CPU."""
+    return (torch.backends.cpu.get_cpu_capability() == "AVX512"
+            and cpu_vendor() == "AuthenticAMD")
+
+
 def matmul_backend() -> str:
     """The kernel the float32 CPU matmuls use now: "onednn" or "blas"."""
     if len(_matmul_backend) == 1:  # resolve once per setting
         choice = _matmul_backend[0]
         if choice == "auto":
-            choice = "onednn" if torch.backends.cpu.get_cpu_capability() == "AVX512" else "blas"
+            choice = "onednn" if _mkl_lacks_avx512() else "blas"
         _matmul_backend.append("onednn" if choice == "onednn" and _onednn_works() else "blas")
     return _matmul_backend[1] if torch.backends.mkldnn.enabled else "blas"
 
