@@ -52,6 +52,7 @@ from softrl.nn.manual import (
     ensemble_mlp_layers,
     ensemble_relu_mlp_backward,
     ensemble_relu_mlp_forward,
+    flush_denormals,
     relu_mlp_backward,
     relu_mlp_forward,
     relu_mlp_layers,
@@ -128,8 +129,11 @@ class SAC(BoundedBoxActions, OffPolicyAgent):
                                        self.target_entropy, self.device)
         self.learn_temperature = self.temperature.learn
         self.manual_update = True
-        self._workspace = Workspace()
         """Use the hand-written backward pass where it applies (False: always autograd)."""
+        self.flush_denormals = True
+        """Run the hand-written update with CPU denormals flushed to zero (see
+        :func:`softrl.nn.manual.flush_denormals`); False keeps IEEE denormals."""
+        self._workspace = Workspace()
         self.log_temperature = self.temperature.log_temperature
         self.to(self.device)
         params = [*self.actor.parameters(), *self.critic.parameters()]
@@ -152,8 +156,9 @@ class SAC(BoundedBoxActions, OffPolicyAgent):
         """
         c = self.config
         if self._manual_layers() is not None:
-            losses = self._manual_grads(batch)
-            self._adam_step()
+            with flush_denormals(self.flush_denormals and self.device.type == "cpu"):
+                losses = self._manual_grads(batch)
+                self._adam_step()
         else:
             losses = self._autograd_grads(batch)
             self.optimizer.step()
