@@ -42,7 +42,7 @@ ENV = "Pendulum-v1"
 HIDDEN = 256
 BATCH = 256
 RUNS = Path(__file__).parent / "sac_runs"
-SOFTRL_VARIANTS = ("softrl", "softrl_onednn", "softrl_blas", "softrl_autograd")
+SOFTRL_VARIANTS = ("softrl", "softrl_onednn", "softrl_blas", "softrl_ieee", "softrl_autograd")
 FORCED_KERNEL = {"softrl_onednn": "onednn", "softrl_blas": "blas"}  # the rest: "auto"
 COMMON = {"learning_rate": 3e-4, "buffer_size": 1_000_000, "batch_size": BATCH, "gamma": 0.99,
           "tau": 0.005, "learning_starts": 100, "gradient_steps": 1}
@@ -170,7 +170,7 @@ def speed(args: argparse.Namespace) -> None:
     mm = {t: matmul_flops_per_s(t) for t in args.threads}
     mm_onednn = {t: matmul_flops_per_s(t, kernel="onednn") if onednn_available() else mm[t]
                  for t in args.threads}
-    kernel = {"softrl": matmul_backend(), **FORCED_KERNEL}  # the rest: BLAS
+    kernel = {"softrl": matmul_backend(), "softrl_ieee": matmul_backend(), **FORCED_KERNEL}
     flops = {name: update_flops(3, 1, HIDDEN, BATCH, sb3=False) for name in SOFTRL_VARIANTS}
     flops.update(sb3=update_flops(3, 1, HIDDEN, BATCH, sb3=True),
                  sbx=update_flops(3, 1, HIDDEN, BATCH, sb3=True))
@@ -229,6 +229,8 @@ def _make_agent(key):
     agent = make_softrl(0, threads)
     if name == "softrl_autograd":  # the reference path: the update before issue 19
         agent.manual_update = False
+    if name == "softrl_ieee":  # the hand-written update with IEEE denormals kept
+        agent.flush_denormals = False
     return agent
 
 
@@ -378,8 +380,8 @@ def main() -> None:
     p.add_argument("--agents", nargs="+", choices=[*SOFTRL_VARIANTS, "sb3", "sbx"],
                    default=["softrl", "sb3", "sbx"],
                    help="softrl_onednn / softrl_blas: softrl with the matmul kernel forced "
-                        "(softrl itself picks it by the CPU); softrl_autograd: the update "
-                        "by autograd")
+                        "(softrl itself picks it by the CPU); softrl_ieee: softrl with CPU "
+                        "denormals kept (not flushed); softrl_autograd: the update by autograd")
     p.add_argument("--sbx-threads", type=int, choices=[0, 1], default=0,
                    help="0: XLA's default thread pool; 1: one thread")
     p.add_argument("--isolated", action="store_true",

@@ -1,4 +1,5 @@
-"""flush_denormals: FTZ/DAZ on for the block, the previous mode back after it.
+"""flush_denormals: FTZ/DAZ on for the block, on torch's worker threads too, the previous mode
+back after it.
 
 numpy, which shares the thread's floating-point mode, is the independent witness: float32's
 smallest denormal (the bit pattern 1) times 1 is itself with IEEE denormals and 0 when flushed.
@@ -10,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from softrl.nn.manual import denormals_flushed, flush_denormals
+from softrl.nn import denormals
+from softrl.nn.denormals import denormals_flushed, flush_denormals
 
 pytestmark = pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
                                 reason="FTZ/DAZ are x86 modes")
@@ -51,3 +53,36 @@ def test_flush_denormals_keeps_a_mode_set_outside_and_restores_after_an_error() 
 def test_flush_denormals_disabled_changes_nothing() -> None:
     with flush_denormals(enabled=False):
         assert not denormals_flushed() and not _numpy_flushes()
+
+
+@pytest.fixture
+def two_threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def _flushed_share() -> float:
+    """The share of a 2^22-element product of denormals that comes out 0: torch splits it
+    over its intra-op threads, so this is the share of the work done on flushing threads."""
+    x = torch.tensor([1], dtype=torch.int32).view(torch.float32).expand(1 << 22)
+    return float(((x * 1.0).view(torch.int32) == 0).double().mean())
+
+
+def test_flush_denormals_reaches_torchs_worker_threads(two_threads) -> None:
+    assert _flushed_share() == 0.0
+    torch.set_flush_denormal(True)  # torch's own switch: the calling thread only
+    assert 0.0 < _flushed_share() < 1.0
+    torch.set_flush_denormal(False)
+    with flush_denormals():
+        assert _flushed_share() == 1.0
+    assert _flushed_share() == 0.0 and not _numpy_flushes()
+
+
+def test_without_the_openmp_runtime_only_this_thread_is_flushed(two_threads,
+                                                                monkeypatch) -> None:
+    monkeypatch.setattr(denormals, "_team_setter", lambda: None)
+    with flush_denormals():
+        assert _numpy_flushes() and 0.0 < _flushed_share() < 1.0
+    assert _flushed_share() == 0.0 and not _numpy_flushes()

@@ -13,7 +13,9 @@ separate optimizers stepping on the same batch. For the twin-Q form with SAC's o
 the backward pass is written out by hand (:meth:`SAC._manual_grads`, built on
 :mod:`softrl.nn.manual`): no autograd graph, activations in kept buffers, both critics and both
 critic evaluations of the step in one pass, the CPU's faster float32 matmul kernel (oneDNN or
-torch's BLAS, :func:`softrl.nn.manual.set_matmul_backend`), one fused Adam call. It
+torch's BLAS, :func:`softrl.nn.manual.set_matmul_backend`), one fused Adam call, and CPU
+denormals flushed to zero for the step (:func:`softrl.nn.denormals.flush_denormals`;
+``agent.flush_denormals = False`` keeps them). It
 gives the autograd path's gradients (tested to 1e-10 in float64) at about half the CPU time on
 Pendulum-sized networks; ``agent.manual_update = False`` selects autograd, which also serves the
 V-network form and subclasses that add losses. Both run on any device.
@@ -47,12 +49,12 @@ from softrl.functional.squashed_gaussian import (
     squashed_gaussian_from_noise,
 )
 from softrl.nn import QEnsemble, SquashedGaussianActor, ValueNetwork
+from softrl.nn.denormals import flush_denormals
 from softrl.nn.manual import (
     Workspace,
     ensemble_mlp_layers,
     ensemble_relu_mlp_backward,
     ensemble_relu_mlp_forward,
-    flush_denormals,
     relu_mlp_backward,
     relu_mlp_forward,
     relu_mlp_layers,
@@ -132,7 +134,7 @@ class SAC(BoundedBoxActions, OffPolicyAgent):
         """Use the hand-written backward pass where it applies (False: always autograd)."""
         self.flush_denormals = True
         """Run the hand-written update with CPU denormals flushed to zero (see
-        :func:`softrl.nn.manual.flush_denormals`); False keeps IEEE denormals."""
+        :func:`softrl.nn.denormals.flush_denormals`); False keeps IEEE denormals."""
         self._workspace = Workspace()
         self.log_temperature = self.temperature.log_temperature
         self.to(self.device)

@@ -20,15 +20,13 @@ dloss/dW_k = h_{k-1}^T g_k and g_{k-1} = (g_k W_k^T) * 1[h_{k-1} > 0] for each m
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
 
 __all__ = ["Workspace", "clip_grad_norm_", "ensemble_mlp_layers", "ensemble_relu_mlp_backward",
-           "ensemble_relu_mlp_forward", "cpu_vendor", "denormals_flushed", "flush_denormals",
-           "matmul_backend", "onednn_available",
+           "ensemble_relu_mlp_forward", "cpu_vendor", "matmul_backend", "onednn_available",
            "relu_mlp_backward", "relu_mlp_forward", "relu_mlp_layers", "set_matmul_backend"]
 
 Layer = tuple[Tensor, Tensor]
@@ -137,38 +135,6 @@ def set_matmul_backend(name: str) -> None:
     if name not in _MATMUL_BACKENDS:
         raise ValueError(f"the matmul backend must be one of {_MATMUL_BACKENDS}; got {name!r}")
     _matmul_backend[:] = [name]
-
-
-# float32's smallest denormal, 2^-149, built from its bits (a conversion could flush it).
-_SMALLEST_DENORMAL = torch.tensor([1], dtype=torch.int32).view(torch.float32)
-
-
-def denormals_flushed() -> bool:
-    """Whether float arithmetic on this thread's CPU flushes denormals to zero (FTZ/DAZ set)."""
-    return int(torch.mul(_SMALLEST_DENORMAL, 1.0).view(torch.int32)) == 0
-
-
-@contextmanager
-def flush_denormals(enabled: bool = True) -> Iterator[None]:
-    """Run the block with float denormals (|x| < 1.2e-38 in float32) flushed to zero on this
-    thread's CPU (x86 FTZ/DAZ, via :func:`torch.set_flush_denormal`), then restore the mode.
-
-    Arithmetic on denormals takes a microcode assist of ~100 cycles per element on Intel
-    CPUs. Adam's first moment of a parameter whose gradient stays exactly zero (a weight into
-    or out of a dead ReLU unit) decays by beta_1 = 0.9 per step through the denormal range
-    (~150 steps) on its way to zero; in SAC on Pendulum-v1 tens of thousands of such entries
-    at a time made the Adam step ~8x slower on an Emerald Rapids Xeon. Flushing changes only
-    values below 1.2e-38 (to 0), which do not move a float32 parameter. A no-op where the CPU
-    has no such mode, where ``enabled`` is False, or where the mode is on already. It sets the
-    calling thread only: torch's intra-op worker threads keep their own mode.
-    """
-    if not enabled or denormals_flushed() or not torch.set_flush_denormal(True):
-        yield
-        return
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)
 
 
 def cpu_vendor() -> str:
