@@ -49,7 +49,6 @@ from softrl.functional.squashed_gaussian import (
     squashed_gaussian_from_noise,
 )
 from softrl.nn import QEnsemble, SquashedGaussianActor, ValueNetwork
-from softrl.nn.denormals import flush_denormals
 from softrl.nn.manual import (
     Workspace,
     ensemble_mlp_layers,
@@ -132,9 +131,6 @@ class SAC(BoundedBoxActions, OffPolicyAgent):
         self.learn_temperature = self.temperature.learn
         self.manual_update = True
         """Use the hand-written backward pass where it applies (False: always autograd)."""
-        self.flush_denormals = True
-        """Run the hand-written update with CPU denormals flushed to zero (see
-        :func:`softrl.nn.denormals.flush_denormals`); False keeps IEEE denormals."""
         self._workspace = Workspace()
         self.log_temperature = self.temperature.log_temperature
         self.to(self.device)
@@ -158,7 +154,7 @@ class SAC(BoundedBoxActions, OffPolicyAgent):
         """
         c = self.config
         if self._manual_layers() is not None:
-            with flush_denormals(self.flush_denormals and self.device.type == "cpu"):
+            with self._flushing():
                 losses = self._manual_grads(batch)
                 self._adam_step()
         else:

@@ -157,7 +157,8 @@ class SoftQ(OffPolicyAgent):
         The target network is fixed between two target updates, so Qbar(s', .) (and Qbar(s, .)
         for the Munchausen term) is computed once for all the batches drawn before the next
         update, in one matmul per layer; each gradient step then runs the MLP's forward and
-        backward written out by hand (:mod:`softrl.nn.manual`). The batches, the losses and
+        backward written out by hand (:mod:`softrl.nn.manual`), with CPU denormals flushed
+        to zero unless ``flush_denormals`` is False. The batches, the losses and
         the step are those of :meth:`train_step` (tested to float rounding); a subclass that
         overrides :meth:`train_step` or :meth:`_batch_losses`, or a network other than a plain
         ReLU MLP, takes the generic path.
@@ -185,8 +186,9 @@ class SoftQ(OffPolicyAgent):
                 obs_q = (relu_mlp_forward(torch.cat([b[0] for b in batches]),
                                           target_layers)[-1].split(c.batch_size)
                          if c.munchausen > 0 else [None] * k)
-            for batch, nq, oq in zip(batches, next_q, obs_q, strict=True):
-                self._last_losses = self._manual_step(batch, nq, oq, layers, grads)
+            with self._flushing():
+                for batch, nq, oq in zip(batches, next_q, obs_q, strict=True):
+                    self._last_losses = self._manual_step(batch, nq, oq, layers, grads)
             done += k
 
     def _plain_layers(self) -> tuple[list[tuple[Tensor, Tensor]] | None, ...]:
