@@ -157,7 +157,7 @@ BENCHES: tuple[Bench, ...] = (
           # sac.py has no --quick: its speed command with a small budget.
           quick=(_c("bench/sac.py", "speed", "--threads", "1", "--warmup", "150",
                     "--chunk", "150", "--rounds", "1"),),
-          estimate="1 h (speed 5 min; 6 learning runs of 20k steps, 6-9 min each)",
+          estimate="1 h 20 min (speed 25 min; 6 learning runs of 20k steps, 6-9 min each)",
           what="SAC env steps/s vs Stable-Baselines3 on Pendulum-v1; 3-seed learning"),
     Bench("softq", "sb3",
           full=(_c("bench/softq.py", "speed", "--rounds", "5"),

@@ -157,7 +157,7 @@ def speed(args: argparse.Namespace) -> None:
     wall = {key: [] for key in agents}
     cpu = {key: [] for key in agents}
 
-    for key in agents:  # warm-up: past learning_starts, buffers, allocators and JIT warm
+    for key in agents:  # warm-up: past learning_starts and the denormals' build-up, JIT warm
         run(key, args.warmup)
     for _ in range(args.rounds):
         for key in agents:
@@ -374,7 +374,10 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("speed", help="steps/s side by side")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--warmup", type=int, default=2000,
+                   help="env steps per agent before timing: past ~1,000 updates Adam's first "
+                        "moments of dead ReLU units reach the denormal range, the steady state "
+                        "of a run (bench/RESULTS.md, issue 19 fourth pass)")
     p.add_argument("--chunk", type=int, default=300)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--agents", nargs="+", choices=[*SOFTRL_VARIANTS, "sb3", "sbx"],
