@@ -5,6 +5,7 @@ numpy, which shares the thread's floating-point mode, is the independent witness
 smallest denormal (the bit pattern 1) times 1 is itself with IEEE denormals and 0 when flushed.
 """
 
+import os
 import platform
 
 import numpy as np
@@ -86,3 +87,25 @@ def test_without_the_openmp_runtime_only_this_thread_is_flushed(two_threads,
     with flush_denormals():
         assert _numpy_flushes() and 0.0 < _flushed_share() < 1.0
     assert _flushed_share() == 0.0 and not _numpy_flushes()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_flushes_its_own_thread_only(two_threads) -> None:
+    """GNU OpenMP's team does not survive fork: a child flushes its calling thread and never
+    enters a parallel region of its own for it (the child reports through a pipe)."""
+    with flush_denormals():  # the parent's team exists and has been used
+        pass
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            with flush_denormals():
+                ok = _numpy_flushes() and denormals._forked == [True]
+            ok = ok and not _numpy_flushes()
+            os.write(write, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    assert os.read(read, 1) == b"1"
+    os.waitpid(pid, 0)
+    os.close(read)

@@ -13,8 +13,10 @@ thread only, while torch's intra-op work also runs on the OpenMP runtime's worke
 :func:`flush_denormals` sets the mode on every thread of the calling thread's OpenMP team: it
 runs libm's ``fesetenv`` once on each of them through the runtime's ``GOMP_parallel`` entry
 point (the same team torch's ``parallel_for`` and MKL use), and restores it after the block.
-Where that runtime cannot be reached (not Linux on x86-64, or torch without a GNU-compatible
-OpenMP runtime), the calling thread alone is flushed.
+Where that runtime cannot be reached (not Linux on x86-64, torch without a GNU-compatible
+OpenMP runtime), or in a process made by ``fork`` (GNU OpenMP's team of the parent does not
+survive a fork, and a parallel region in the child can wait for it forever), the calling
+thread alone is flushed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import os
 import platform
 import re
 import sys
@@ -56,7 +59,7 @@ def flush_denormals(enabled: bool = True) -> Iterator[None]:
     if not enabled or denormals_flushed():
         yield
         return
-    team = _team_setter() if torch.get_num_threads() > 1 else None
+    team = _team_setter() if torch.get_num_threads() > 1 and not _forked else None
     saved = None
     if team is not None:
         get_env, set_on_team = team
@@ -78,11 +81,16 @@ def flush_denormals(enabled: bool = True) -> Iterator[None]:
             torch.set_flush_denormal(False)
 
 
+_forked: list[bool] = []
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _forked.append(True))
+
+
 @functools.cache
 def _team_setter() -> tuple[Callable[[], bytes], Callable[[bytes], None]] | None:
     """(read this thread's fenv_t, set a fenv_t on every thread of its OpenMP team), or None
-    where torch's OpenMP runtime or libm cannot be reached."""
-    if sys.platform != "linux" or platform.machine() != "x86_64":
+    where torch's OpenMP runtime or libm cannot be reached, or in a forked process."""
+    if _forked or sys.platform != "linux" or platform.machine() != "x86_64":
         return None
     try:
         maps = Path("/proc/self/maps").read_text()
