@@ -20,6 +20,7 @@ dloss/dW_k = h_{k-1}^T g_k and g_{k-1} = (g_k W_k^T) * 1[h_{k-1} > 0] for each m
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import torch
@@ -137,24 +138,18 @@ def set_matmul_backend(name: str) -> None:
     _matmul_backend[:] = [name]
 
 
+@functools.cache
 def cpu_vendor() -> str:
     """The x86 vendor string of this CPU ("AuthenticAMD", "GenuineIntel", ...), or "" where it
     cannot be read (not Linux, or not x86)."""
-    if not _cpu_vendor:
-        vendor = ""
-        try:
-            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-                for line in f:
-                    if line.startswith("vendor_id"):
-                        vendor = line.partition(":")[2].strip()
-                        break
-        except OSError:
-            pass
-        _cpu_vendor.append(vendor)
-    return _cpu_vendor[0]
-
-
-_cpu_vendor: list[str] = []
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return ""
 
 
 def _mkl_lacks_avx512() -> bool:
