@@ -82,10 +82,10 @@ def _forward(
     n_states, n_actions = mdp.shape
     # d, D and the scratch weights in one allocation (see backward._outputs: page faults).
     n_sa = n_states * n_actions
-    buf = np.empty((horizon + 1) * n_states + horizon * n_sa + n_sa)
+    buf = np.empty((horizon + 1) * n_states + horizon * n_sa + 2 * n_sa)
     d = buf[: (horizon + 1) * n_states].reshape(horizon + 1, n_states)
     D = buf[d.size : d.size + horizon * n_sa].reshape(horizon, n_states, n_actions)
-    weight = buf[buf.size - n_sa :]
+    weight = buf[buf.size - 2 * n_sa :]
     d[0] = initial
     no_tilt = np.empty((1, 0))
     V_arg, tilt = no_tilt, no_tilt

@@ -658,6 +658,38 @@ def _propagate(t_indptr, t_indices, t_data, weight, n_actions, V_next, tilt, inv
         out[col] = _gather_row(t_indptr, t_indices, t_data, weight, col, V_next, tilt, inv_t)
 
 
+@nb.njit(inline="always", **_JIT)
+def _weigh_row(pi, terminal, d_t, D_t, weight, s_, n_actions, atol):
+    """weight(s, a) = D_t(s, a) = d_t(s) pi_t(a|s) for one state s (terminal states: mass
+    d_t(s) / A each way in ``weight``, D_t = 0, as they take no action); returns 1 when the
+    policy row is not a distribution (an entry negative or not finite, or a sum off 1 by more
+    than ``atol``), else 0."""
+    s = nb.uint64(s_)  # unsigned: no wrap-around tests on the indices below
+    n_a = nb.uint64(n_actions)
+    ds = d_t[s]
+    row = s * n_a
+    total = 0.0
+    lowest = 0.0
+    if terminal[s]:
+        uniform = ds * (1.0 / n_actions)
+        for a in range(n_a):
+            p = pi[s, a]
+            total += p
+            lowest = min(lowest, p)
+            weight[row + a] = uniform
+            D_t[s, a] = 0.0
+    else:
+        for a in range(n_a):
+            p = pi[s, a]
+            total += p
+            lowest = min(lowest, p)
+            w = ds * p
+            weight[row + a] = w
+            D_t[s, a] = w
+    # A NaN or an inf makes the sum test fail.
+    return 0 if lowest >= 0.0 and abs(total - 1.0) <= atol else 1
+
+
 def _forward_pass(
     t_indptr, t_indices, t_data, policy, terminal, V, tilt, inv_t, atol, d, D, weight
 ):
@@ -667,6 +699,11 @@ def _forward_pass(
     mass loops back to themselves) but take no action: D_t(s, a) = 0 there.  Returns the
     number of policy rows that are not a distribution (an entry negative or not finite, or
     a sum off 1 by more than ``atol``), checked on the way: 0 for a valid policy.
+
+    One parallel region a step: the iteration for state s' gathers d_{t+1}(s') from step t's
+    weights d_t(s) pi_t(a|s), then writes step t + 1's weights of s' itself, which only
+    d_{t+1}(s') enters, into the other half of ``weight`` (so no iteration reads what another
+    one writes in the same region).
 
     Parameters
     ----------
@@ -678,47 +715,34 @@ def _forward_pass(
     inv_t : float, 1 / T
     atol : float, tolerance on the row sums of the policy
     d : (H + 1, S) output with d[0] = p(s_0) on entry; D : (H, S, A) output, d_t(s) pi_t(a|s)
-    weight : (S*A,) scratch
+    weight : (2 * S*A,) scratch
     """
     horizon, n_states, n_actions = D.shape
-    n_a = nb.uint64(n_actions)
-    uniform = 1.0 / n_actions
+    n_sa = n_states * n_actions
     n_bad = 0
+    if horizon == 0:
+        return n_bad
+    last_pi = policy.shape[0] - 1
+    first = weight[:n_sa]
+    for s_ in nb.prange(n_states):
+        n_bad += _weigh_row(policy[0], terminal, d[0], D[0], first, s_, n_actions, atol)
     for t in range(horizon):
-        pi = policy[min(t, policy.shape[0] - 1)]
-        D_t = D[t]
-        d_t = d[t]
-        for s_ in nb.prange(n_states):
-            s = nb.uint64(s_)  # unsigned: no wrap-around tests on the indices below
-            ds = d_t[s]
-            row = s * n_a
-            # A row is a distribution when no entry is negative and the sum is 1 (a NaN or an
-            # inf makes the sum fail).
-            total = 0.0
-            lowest = 0.0
-            if terminal[s]:
-                for a in range(n_a):
-                    p = pi[s, a]
-                    total += p
-                    lowest = min(lowest, p)
-                    weight[row + a] = ds * uniform
-                    D_t[s, a] = 0.0
-            else:
-                for a in range(n_a):
-                    p = pi[s, a]
-                    total += p
-                    lowest = min(lowest, p)
-                    w = ds * p
-                    weight[row + a] = w
-                    D_t[s, a] = w
-            if not (lowest >= 0.0 and abs(total - 1.0) <= atol):
-                n_bad += 1
+        half = t % 2
+        current = weight[half * n_sa : (half + 1) * n_sa]
+        following = weight[(1 - half) * n_sa : (2 - half) * n_sa]
         tilt_t = tilt[min(t, tilt.shape[0] - 1)]
         v_next = V[min(t + 1, V.shape[0] - 1)]
+        more = t + 1 < horizon
+        pi_next = policy[min(t + 1, last_pi)]
+        D_next = D[min(t + 1, horizon - 1)]
+        d_next = d[t + 1]
         for col in nb.prange(n_states):
-            d[t + 1, col] = _gather_row(
-                t_indptr, t_indices, t_data, weight, col, v_next, tilt_t, inv_t
+            d_next[col] = _gather_row(
+                t_indptr, t_indices, t_data, current, col, v_next, tilt_t, inv_t
             )
+            if more:
+                n_bad += _weigh_row(pi_next, terminal, d_next, D_next, following, col,
+                                    n_actions, atol)  # fmt: skip
     return n_bad
 
 

@@ -139,7 +139,7 @@ def mce_occupancy(
     d = np.empty((2, n_states))
     d[0] = d0
     D = np.empty((1, n_states, n_actions))
-    weight = np.empty(n_states * n_actions)
+    weight = np.empty(2 * n_states * n_actions)
     no_tilt = np.empty((1, 0))
     occupancy = np.zeros((n_states, n_actions))
     discount = 1.0
