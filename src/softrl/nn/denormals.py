@@ -89,8 +89,9 @@ if hasattr(os, "register_at_fork"):
 @functools.cache
 def _team_setter() -> tuple[Callable[[], bytes], Callable[[bytes], None]] | None:
     """(read this thread's fenv_t, set a fenv_t on every thread of its OpenMP team), or None
-    where torch's OpenMP runtime or libm cannot be reached, or in a forked process."""
-    if _forked or sys.platform != "linux" or platform.machine() != "x86_64":
+    where torch's OpenMP runtime or libm cannot be reached (the caller skips it in a forked
+    process: the answer is cached from before a fork)."""
+    if sys.platform != "linux" or platform.machine() != "x86_64":
         return None
     try:
         maps = Path("/proc/self/maps").read_text()
