@@ -7,6 +7,7 @@ smallest denormal (the bit pattern 1) times 1 is itself with IEEE denormals and 
 
 import os
 import platform
+import threading
 
 import numpy as np
 import pytest
@@ -109,3 +110,26 @@ def test_a_forked_child_flushes_its_own_thread_only(two_threads) -> None:
     assert os.read(read, 1) == b"1"
     os.waitpid(pid, 0)
     os.close(read)
+
+
+def test_a_nested_block_checks_nothing_and_leaves_the_outer_blocks_mode(monkeypatch) -> None:
+    with flush_denormals():
+        checks = []
+        monkeypatch.setattr(denormals, "denormals_flushed", lambda: checks.append(1) or True)
+        with flush_denormals():
+            assert _numpy_flushes()
+        assert checks == [] and _numpy_flushes()  # the inner exit restored nothing
+        # The marker is per thread: a block on another thread checks the mode itself.
+        def other_block() -> None:
+            with flush_denormals():
+                pass
+
+        worker = threading.Thread(target=other_block)
+        worker.start()
+        worker.join()
+        assert checks == [1]
+        monkeypatch.undo()
+    assert not denormals_flushed() and not _numpy_flushes()
+    with flush_denormals():  # not nested any more: flushes again
+        assert _numpy_flushes()
+    assert not _numpy_flushes()

@@ -12,7 +12,6 @@ environment, default: the stochastic policy) and ``_random_action`` (before
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -24,7 +23,6 @@ from torch import Tensor
 from softrl.agents.base import Agent
 from softrl.agents.config import AgentConfig, Interval, NonNegInt, PositiveInt
 from softrl.data import ReplayBuffer
-from softrl.nn.denormals import flush_denormals
 from softrl.training.envs import check_continuous_spaces
 
 __all__ = ["OffPolicyAgent", "OffPolicyConfig"]
@@ -83,18 +81,11 @@ class OffPolicyAgent(Agent):
 
     config: OffPolicyConfig
     config_class: ClassVar[type[AgentConfig]] = OffPolicyConfig
-    flush_denormals: bool = True
-    """Run the hand-written updates (SAC's, SoftQ's) with CPU float denormals flushed to zero
-    (:func:`softrl.nn.denormals.flush_denormals`); False keeps IEEE denormals."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.buffer = self._make_buffer()
         self._iterations = 0
-
-    def _flushing(self) -> AbstractContextManager[None]:
-        """The context of a hand-written update: denormals flushed if asked, on the CPU."""
-        return flush_denormals(self.flush_denormals and self.device.type == "cpu")
 
     # ------------------------------------------------------------------ for subclasses
     def train_step(self, batch: Any) -> dict[str, Tensor]:
@@ -138,9 +129,10 @@ class OffPolicyAgent(Agent):
         self._collect_step()
         self._iterations += 1
         if self.num_steps > c.learning_starts and self._iterations % c.train_freq == 0:
-            self._train_phase(c.gradient_steps)
-            if self.exploration is not None:
-                self._update_exploration(c.gradient_steps)
+            with self._flushing():
+                self._train_phase(c.gradient_steps)
+                if self.exploration is not None:
+                    self._update_exploration(c.gradient_steps)
 
     def _update_exploration(self, steps: int) -> None:
         """Train the exploration bonus on ``steps`` replay batches of its own."""

@@ -111,8 +111,9 @@ class OnPolicyAgent(Agent):
                 next_obs = self._obs_tensor(step.next_obs)
                 rewards = rewards + self._exploration_bonus(obs, actions, next_obs)
                 transitions = ReplayBatch(obs, actions, rewards, next_obs, as_t(step.terminated))
-                self._last_losses = {**self._last_losses,
-                                     **self.exploration.update(transitions)}
+                with self._flushing():
+                    update = self.exploration.update(transitions)
+                self._last_losses = {**self._last_losses, **update}
             rollout.add(obs, actions, log_probs, self._shape_rewards(rewards, log_probs),
                         values, as_t(step.terminated), as_t(ended))
             self._record(step)
@@ -120,5 +121,6 @@ class OnPolicyAgent(Agent):
         with torch.inference_mode():
             last = self._value(self._obs_tensor(self.collector.observations(self.rngs.np)))
         rollout.compute_returns_and_advantages(last, truncation_values, c.gamma, c.gae_lambda)
-        losses = self.train_on_rollout(rollout)
+        with self._flushing():
+            losses = self.train_on_rollout(rollout)
         self._last_losses = {**self._last_losses, **losses} if self.exploration else losses

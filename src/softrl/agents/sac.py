@@ -13,12 +13,12 @@ separate optimizers stepping on the same batch. For the twin-Q form with SAC's o
 the backward pass is written out by hand (:meth:`SAC._manual_grads`, built on
 :mod:`softrl.nn.manual`): no autograd graph, activations in kept buffers, both critics and both
 critic evaluations of the step in one pass, the CPU's faster float32 matmul kernel (oneDNN or
-torch's BLAS, :func:`softrl.nn.manual.set_matmul_backend`), one fused Adam call, and CPU
-denormals flushed to zero for the step (:func:`softrl.nn.denormals.flush_denormals`;
-``agent.flush_denormals = False`` keeps them). It
+torch's BLAS, :func:`softrl.nn.manual.set_matmul_backend`) and one fused Adam call. It
 gives the autograd path's gradients (tested to 1e-10 in float64) at about half the CPU time on
 Pendulum-sized networks; ``agent.manual_update = False`` selects autograd, which also serves the
-V-network form and subclasses that add losses. Both run on any device.
+V-network form and subclasses that add losses. Both run on any device, and on the CPU both run
+with float denormals flushed to zero (:func:`softrl.nn.denormals.flush_denormals`;
+``agent.flush_denormals = False`` keeps them).
 
 The loop (acting, replay, logging, checkpoints, callbacks) is :class:`OffPolicyAgent`'s; this
 file is SAC's networks and its update.
@@ -153,13 +153,13 @@ class SAC(BoundedBoxActions, OffPolicyAgent):
         :meth:`_autograd_grads`; both give the same gradients (tested to float rounding).
         """
         c = self.config
-        if self._manual_layers() is not None:
-            with self._flushing():
+        with self._flushing():  # a no-op inside the loop's phase, which flushes already
+            if self._manual_layers() is not None:
                 losses = self._manual_grads(batch)
                 self._adam_step()
-        else:
-            losses = self._autograd_grads(batch)
-            self.optimizer.step()
+            else:
+                losses = self._autograd_grads(batch)
+                self.optimizer.step()
         self.num_updates += 1
         if self.num_updates % c.target_update_interval == 0:
             F.polyak_update(*self._target_pairs, c.tau)

@@ -142,10 +142,22 @@ class _FromDemos:
         ``RUN_DIR/pretrain.json``)."""
         c = self.config
         wanted = c.pretrain_epochs or c.pretrain_critic_epochs or getattr(c, "pretrain_steps", 0)
-        report: dict[str, Any] = {}
         if wanted and self._demos is None and not self._has_stored_demos():
             raise ValueError("pretraining needs demonstrations: pass demos=PATH (--demos) or "
                              "call add_demos() first")
+        with self._flushing():  # type: ignore[attr-defined]
+            report = self._pretrain_report()
+        self._pretrained = True
+        run_dir = getattr(self, "run_dir", None)
+        if run_dir is not None and report:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            (run_dir / "pretrain.json").write_text(json.dumps(report, indent=1))
+        return report
+
+    def _pretrain_report(self) -> dict[str, Any]:
+        """The gradient steps of :meth:`pretrain`; returns its report."""
+        c = self.config
+        report: dict[str, Any] = {}
         if c.pretrain_epochs and self._demos is not None:
             report["bc"] = behavior_cloning(self, self._demos, max_epochs=c.pretrain_epochs,
                                             learning_rate=c.pretrain_learning_rate,
@@ -158,11 +170,6 @@ class _FromDemos:
         steps = getattr(c, "pretrain_steps", 0)
         if steps:
             report["demo_steps"] = self._pretrain_steps(steps)
-        self._pretrained = True
-        run_dir = getattr(self, "run_dir", None)
-        if run_dir is not None and report:
-            run_dir.mkdir(parents=True, exist_ok=True)
-            (run_dir / "pretrain.json").write_text(json.dumps(report, indent=1))
         return report
 
     def _has_stored_demos(self) -> bool:

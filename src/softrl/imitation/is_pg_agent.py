@@ -247,9 +247,10 @@ class ISPGfD(EntropyPGfD):
         if self.proposal_net is None or self._demos is None:
             raise ValueError("fit_proposal needs proposal='bc' and demonstrations")
         c = self.config
-        result = behavior_cloning(_ProposalView(self, self.proposal_net), self._demos,
-                                  max_epochs=c.proposal_epochs,
-                                  learning_rate=c.pretrain_learning_rate, seed=c.seed)
+        with self._flushing():
+            result = behavior_cloning(_ProposalView(self, self.proposal_net), self._demos,
+                                      max_epochs=c.proposal_epochs,
+                                      learning_rate=c.pretrain_learning_rate, seed=c.seed)
         self._proposal_fitted = True
         return result.as_dict()
 

@@ -28,6 +28,7 @@ import os
 import platform
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,9 +55,27 @@ def flush_denormals(enabled: bool = True) -> Iterator[None]:
     threads of its OpenMP team (torch's intra-op workers), then restore their mode.
 
     A no-op where ``enabled`` is False, where this thread flushes already, or where the CPU
-    has no such mode (not x86).
+    has no such mode (not x86). Inside an enabled block on the same thread, a nested block
+    costs nothing (no check of the mode: the outer block holds it).
     """
-    if not enabled or denormals_flushed():
+    if not enabled or getattr(_inside, "active", False):
+        yield
+        return
+    _inside.active = True
+    try:
+        with _flushed():
+            yield
+    finally:
+        _inside.active = False
+
+
+_inside = threading.local()  # active: this thread is inside an enabled flush_denormals
+
+
+@contextmanager
+def _flushed() -> Iterator[None]:
+    """The body of :func:`flush_denormals` for an outermost enabled block."""
+    if denormals_flushed():
         yield
         return
     team = _team_setter() if torch.get_num_threads() > 1 and not _forked else None

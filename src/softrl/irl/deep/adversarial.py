@@ -293,7 +293,8 @@ class AdversarialMixin:
         c = self.config
         if (self.num_steps >= c.learning_starts and self.buffer.size > 0
                 and _crossed(self.num_steps, self.num_steps + self.n_envs, c.disc_every)):
-            self._discriminator_phase()
+            with self._flushing():  # type: ignore[attr-defined]
+                self._discriminator_phase()
         super()._train_iteration()  # type: ignore[misc]
 
     def train_step(self, batch: Any) -> dict[str, Tensor]:
