@@ -8,7 +8,13 @@ from scipy.special import logsumexp
 
 from mdp_factories import make_random_mdp
 from softrl.envs import garnet, gridworld
-from softrl.inference import kernels, policy_marginals, soft_backward, soft_bellman_step
+from softrl.inference import (
+    kernels,
+    log_policy_from_q,
+    policy_marginals,
+    soft_backward,
+    soft_bellman_step,
+)
 from softrl.inference._layout import NO_ELL, ell_layout
 from softrl.inference._vexp import vexp_array, vlog_array
 from softrl.inference.backward import _NO_PI, _NO_POLICY
@@ -297,3 +303,35 @@ def test_a_strided_v_next_takes_the_scalar_rows_and_gives_the_same_numbers():
     np.testing.assert_array_equal(V_strided, V_new)
     Q_ref = mdp.reward + mdp.gamma * (mdp.transitions @ V2[:, 1]).reshape(mdp.shape)
     np.testing.assert_array_equal(Q, Q_ref)
+
+
+def test_each_kernel_sees_one_canonical_type_per_input_whatever_the_callers_arrays():
+    """numba compiles a kernel once per argument signature, and an array's writability is
+    part of it: the entry points hand every array a kernel only reads over as read-only and
+    every integer array as unsigned, so writable, read-only and int32 / int64 inputs share
+    one compilation (5-10 s of a large kernel on a cold cache each)."""
+    mdp = gridworld(4, slip=0.1, n_actions=5, gamma=1.0, horizon=6).mdp
+    frozen = FiniteMDP(mdp.transitions, mdp.reward.copy(), gamma=1.0, horizon=6, n_actions=5)
+    frozen.reward.flags.writeable = False
+    for m in (mdp, frozen):
+        sol = soft_backward(m, 0.5, "variational", horizon=6)
+        policy_marginals(m, sol.policy)
+        Q, V = soft_bellman_step(m, m.reward, np.zeros(m.n_states), 0.5)
+        log_policy_from_q(Q, V, 0.5)
+    writable = np.ones(3)
+    assert kernels._read_only(writable) is not writable and writable.flags.writeable
+    frozen_array = kernels._read_only(writable)
+    assert kernels._read_only(frozen_array) is frozen_array
+    for name, given in (("backward_pass", {"V_next", "Q_out", "V_out", "pi_out"}),
+                        ("forward_pass", {"d", "D", "weight"}),
+                        ("policy_from_q", {"log_pi", "pi"})):
+        fn = getattr(kernels, "_" + name)
+        params = fn.__code__.co_varnames[: fn.__code__.co_argcount]
+        signatures = [sig for build in getattr(kernels, name).builds for sig in build.signatures]
+        assert signatures, name
+        for sig in signatures:
+            for param, ty in zip(params, sig, strict=True):
+                if hasattr(ty, "mutable") and param not in given:
+                    assert not ty.mutable, (name, param, ty)
+                if hasattr(ty, "dtype") and str(ty.dtype).startswith("int"):
+                    raise AssertionError(f"{name}: {param} reached the kernel as {ty}")

@@ -837,24 +837,52 @@ def _unsigned(arg):
     return arg
 
 
-def _dispatch(fn, size_arg: int):
+def _read_only(arg):
+    """A read-only view of an array (the array itself if it is read-only already)."""
+    if isinstance(arg, np.ndarray) and arg.flags.writeable:
+        arg = arg.view()
+        arg.flags.writeable = False
+    return arg
+
+
+def _dispatch(fn, size_arg: int, as_given: tuple[str, ...]):
+    """The kernel ``fn`` behind one entry point that picks the threaded or the serial build.
+
+    Arguments reach the builds in one canonical form, so that numba compiles one machine
+    code per real difference: integer index arrays as unsigned (:func:`_unsigned`), and every
+    array the kernel only reads as a read-only view. numba types an array's writability, so
+    a read-only and a writable ``reward`` (say) would each cost a compilation of a large
+    kernel (5-10 s on a cold cache). ``as_given``: the parameters passed as they are (the
+    outputs, and inputs that may alias an output). ``kernel.sequential`` and
+    ``kernel.parallel`` force one build, with the same canonical arguments.
+    """
     seq = nb.njit(parallel=False, **_JIT)(fn)
     par = nb.njit(parallel=True, **_JIT)(_renamed(fn, "_threaded"))
+    names = fn.__code__.co_varnames[: fn.__code__.co_argcount]
+    unknown = set(as_given) - set(names)
+    if unknown:
+        raise TypeError(f"{fn.__name__} has no parameter(s) {sorted(unknown)}")
+    keep = [name in as_given for name in names]
+
+    def canonical(args):
+        return [_unsigned(a) if k else _read_only(_unsigned(a))
+                for a, k in zip(args, keep, strict=True)]
 
     def kernel(*args):
         size = args[size_arg].size
         threads = size >= PARALLEL_ALWAYS_NNZ or (size >= PARALLEL_MIN_NNZ and _cores_free())
-        return (par if threads else seq)(*[_unsigned(a) for a in args])
+        return (par if threads else seq)(*canonical(args))
 
     kernel.__name__ = fn.__name__.lstrip("_")
     kernel.__doc__ = fn.__doc__
-    kernel.sequential = seq  # type: ignore[attr-defined]
-    kernel.parallel = par  # type: ignore[attr-defined]
+    kernel.sequential = lambda *args: seq(*canonical(args))  # type: ignore[attr-defined]
+    kernel.parallel = lambda *args: par(*canonical(args))  # type: ignore[attr-defined]
+    kernel.builds = (seq, par)  # type: ignore[attr-defined]
     return kernel
 
 
-backward_pass = _dispatch(_backward_pass, 2)
-forward_pass = _dispatch(_forward_pass, 2)
-propagate = _dispatch(_propagate, 2)
-log_propagate = _dispatch(_log_propagate, 2)
-policy_from_q = _dispatch(_policy_from_q, 0)
+backward_pass = _dispatch(_backward_pass, 2, ("V_next", "Q_out", "V_out", "pi_out"))
+forward_pass = _dispatch(_forward_pass, 2, ("d", "D", "weight"))
+propagate = _dispatch(_propagate, 2, ("out",))
+log_propagate = _dispatch(_log_propagate, 2, ("out",))
+policy_from_q = _dispatch(_policy_from_q, 0, ("log_pi", "pi"))
