@@ -322,7 +322,7 @@ def test_each_kernel_sees_one_canonical_type_per_input_whatever_the_callers_arra
     assert kernels._read_only(writable) is not writable and writable.flags.writeable
     frozen_array = kernels._read_only(writable)
     assert kernels._read_only(frozen_array) is frozen_array
-    for name, given in (("backward_pass", {"V_next", "Q_out", "V_out", "pi_out"}),
+    for name, given in (("backward_pass", {"Q_out", "V_out", "pi_out"}),
                         ("forward_pass", {"d", "D", "weight"}),
                         ("policy_from_q", {"log_pi", "pi"})):
         fn = getattr(kernels, "_" + name)
@@ -335,3 +335,33 @@ def test_each_kernel_sees_one_canonical_type_per_input_whatever_the_callers_arra
                     assert not ty.mutable, (name, param, ty)
                 if hasattr(ty, "dtype") and str(ty.dtype).startswith("int"):
                     raise AssertionError(f"{name}: {param} reached the kernel as {ty}")
+
+
+def test_soft_bellman_step_reads_any_layout_and_dtype_and_checks_its_outputs():
+    """A float32, strided or read-only V_next and reward give the float64 contiguous result
+    (one compiled kernel serves them all); a bad ``Q_out`` / ``V_out`` is refused by name."""
+    mdp = garnet(300, 3, 4, seed=21)
+    V = np.random.default_rng(21).normal(size=(mdp.n_states, 2))
+    Q_ref, V_ref = soft_bellman_step(mdp, mdp.reward, np.ascontiguousarray(V[:, 1]), 0.7)
+    frozen = np.ascontiguousarray(V[:, 1])
+    frozen.flags.writeable = False
+    for v in (V[:, 1], frozen):
+        Q, V_new = soft_bellman_step(mdp, np.asfortranarray(mdp.reward), v, 0.7)
+        np.testing.assert_array_equal(Q, Q_ref)
+        np.testing.assert_array_equal(V_new, V_ref)
+    v32 = V[:, 1].astype(np.float32)
+    Q32, _ = soft_bellman_step(mdp, mdp.reward, v32, 0.7)
+    Q_want, _ = soft_bellman_step(mdp, mdp.reward, v32.astype(np.float64), 0.7)
+    np.testing.assert_array_equal(Q32, Q_want)
+    S, A = mdp.shape
+    Q_out, V_out = np.empty((S, A)), np.empty(S)
+    got = soft_bellman_step(mdp, mdp.reward, V[:, 1], 0.7, Q_out=Q_out, V_out=V_out)
+    assert got[0] is Q_out and got[1] is V_out
+    np.testing.assert_array_equal(Q_out, Q_ref)
+    v = np.ascontiguousarray(V[:, 1])
+    for kwargs, field in ((dict(Q_out=np.empty((S, A), np.float32)), "Q_out"),
+                          (dict(Q_out=np.empty((A, S)).T), "Q_out"),
+                          (dict(V_out=np.empty(S + 1)), "V_out"),
+                          (dict(V_out=v), "V_out")):
+        with pytest.raises(ValueError, match=field):
+            soft_bellman_step(mdp, mdp.reward, v, 0.7, **kwargs)

@@ -90,13 +90,38 @@ def soft_bellman_step(
 
     With ``policy`` (S, A) the V step is soft policy evaluation,
     V(s) = sum_a pi(a|s) (Q(s, a) - T log pi(a|s)).  Returns (Q (S, A), V (S,)).
+
+    ``reward`` and ``V_next`` are read as float64 C-contiguous arrays (copied when they are
+    not, so that every caller runs the one compiled kernel); ``Q_out`` and ``V_out``, when
+    given, must be float64 C-contiguous arrays of shape (S, A) and (S,) that do not overlap
+    ``V_next``.
     """
     n_states, n_actions = mdp.shape
-    Q_out = np.empty((n_states, n_actions)) if Q_out is None else Q_out
-    V_out = np.empty(n_states) if V_out is None else V_out
+    reward = np.ascontiguousarray(reward, dtype=np.float64)
+    V_next = np.ascontiguousarray(V_next, dtype=np.float64)
+    Q_out = _output(Q_out, "Q_out", (n_states, n_actions), V_next)
+    V_out = _output(V_out, "V_out", (n_states,), V_next)
     pol = None if policy is None else policy[None]
     backup_pass(mdp, reward, V_next[None], temperature, backup, pol, Q_out[None], V_out[None])
     return Q_out, V_out
+
+
+def _output(out: np.ndarray | None, name: str, shape: tuple[int, ...],
+            source: np.ndarray) -> np.ndarray:
+    """A fresh output array, or ``out`` checked: float64, C-contiguous, ``shape``, and not
+    overlapping ``source`` (a backup reads all of V_next while it writes)."""
+    if out is None:
+        return np.empty(shape)
+    if not (isinstance(out, np.ndarray) and out.dtype == np.float64 and out.shape == shape
+            and out.flags.c_contiguous and out.flags.writeable):
+        raise MDPValidationError(
+            f"{name}: expected a writable float64 C-contiguous array of shape {shape}, got "
+            f"{getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}; pass "
+            f"None to get a new one.")
+    if np.may_share_memory(out, source):
+        raise MDPValidationError(f"{name} overlaps V_next: the backup reads V_next while it "
+                                 "writes; pass separate arrays.")
+    return out
 
 
 _NO_POLICY = np.empty((1, 0, 0))

@@ -852,8 +852,10 @@ def _dispatch(fn, size_arg: int, as_given: tuple[str, ...]):
     code per real difference: integer index arrays as unsigned (:func:`_unsigned`), and every
     array the kernel only reads as a read-only view. numba types an array's writability, so
     a read-only and a writable ``reward`` (say) would each cost a compilation of a large
-    kernel (5-10 s on a cold cache). ``as_given``: the parameters passed as they are (the
-    outputs, and inputs that may alias an output). ``kernel.sequential`` and
+    kernel (5-10 s on a cold cache). ``as_given``: the parameters passed as they are, the
+    outputs. An input may alias an output (the backward pass reads V_{t+1} from the rows it
+    wrote a step earlier): numba's read-only type only forbids writes through that view, it
+    does not let the compiler assume the memory is constant. ``kernel.sequential`` and
     ``kernel.parallel`` force one build, with the same canonical arguments.
     """
     seq = nb.njit(parallel=False, **_JIT)(fn)
@@ -881,7 +883,7 @@ def _dispatch(fn, size_arg: int, as_given: tuple[str, ...]):
     return kernel
 
 
-backward_pass = _dispatch(_backward_pass, 2, ("V_next", "Q_out", "V_out", "pi_out"))
+backward_pass = _dispatch(_backward_pass, 2, ("Q_out", "V_out", "pi_out"))
 forward_pass = _dispatch(_forward_pass, 2, ("d", "D", "weight"))
 propagate = _dispatch(_propagate, 2, ("out",))
 log_propagate = _dispatch(_log_propagate, 2, ("out",))
