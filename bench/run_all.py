@@ -285,6 +285,7 @@ NOT_BENCHES = {
     "deep_sea_bsuite_reference.py": "records bsuite's own deep_sea trajectories for the tests "
                                     "(needs bsuite in a throwaway venv)",
     "sac_refactor_check.py": "a one-off check across two source trees (issue 11)",
+    "sac_profile.py": "a diagnostic: where one SAC env step's time goes, in situ (issue 19)",
 }
 BUDGET_QUICK = {"sac": "no --quick of its own: its speed command with a small budget",
                 "gpu_tabular": "its own small --states / --repeats"}
