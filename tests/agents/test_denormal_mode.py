@@ -9,15 +9,15 @@ directly) and at each env step (the collector's): float32's smallest denormal ti
 only when flushed.
 """
 
-import platform
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from agent_zoo import ZOO
 from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+from fp_mode import numpy_flushes, x86_only
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "irl" / "deep"))
 from helpers import point_mass_demos  # noqa: E402
@@ -27,32 +27,25 @@ from softrl.demos import save_demos  # noqa: E402
 from softrl.irl.deep import AIRL  # noqa: E402
 from softrl.training.toy_env import POINT_MASS_ID  # noqa: E402
 
-pytestmark = pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
-                                reason="FTZ/DAZ are x86 modes")
-
-_SMALLEST = np.frombuffer(np.int32(1).tobytes(), dtype=np.float32)
-
-
-def _flushes() -> bool:
-    return bool((_SMALLEST * np.float32(1.0))[0] == 0)
+pytestmark = x86_only
 
 
 @pytest.fixture
 def modes(monkeypatch):
     """Record the thread's mode at every optimizer step and every env step."""
     seen: dict[str, list[bool]] = {"update": [], "env": []}
-    handle = register_optimizer_step_pre_hook(lambda *_: seen["update"].append(_flushes()))
+    handle = register_optimizer_step_pre_hook(lambda *_: seen["update"].append(numpy_flushes()))
     fused = torch._fused_adam_
 
     def watched_fused(*args, **kwargs):
-        seen["update"].append(_flushes())
+        seen["update"].append(numpy_flushes())
         return fused(*args, **kwargs)
 
     monkeypatch.setattr(torch, "_fused_adam_", watched_fused)
     collector_step = Collector.step
 
     def watched_step(self, actions):
-        seen["env"].append(_flushes())
+        seen["env"].append(numpy_flushes())
         return collector_step(self, actions)
 
     monkeypatch.setattr(Collector, "step", watched_step)
@@ -69,7 +62,7 @@ def test_every_gradient_step_of_learn_runs_in_the_agents_mode(name, flush, modes
     agent.learn(120)
     assert modes["update"] and set(modes["update"]) == {flush}
     assert modes["env"] and not any(modes["env"])
-    assert not _flushes()
+    assert not numpy_flushes()
 
 
 @pytest.mark.parametrize("flush", [True, False])
@@ -83,11 +76,11 @@ def test_the_discriminator_steps_of_an_adversarial_learner_too(flush, modes, tmp
     disc: list[bool] = []
 
     def watched(*args, **kwargs):
-        disc.append(_flushes())
+        disc.append(numpy_flushes())
         return steps(*args, **kwargs)
 
     learner.disc_optimizer.step = watched  # type: ignore[method-assign]
     learner.learn(120)
     assert disc and set(disc) == {flush}
     assert set(modes["update"]) == {flush} and not any(modes["env"])
-    assert not _flushes()
+    assert not numpy_flushes()

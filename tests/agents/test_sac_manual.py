@@ -5,7 +5,6 @@ in float64 every gradient agrees to 1e-10; in float32, N full steps (Adam includ
 same seed leave the same parameters up to float rounding.
 """
 
-import platform
 from typing import Any
 
 import numpy as np
@@ -13,6 +12,7 @@ import pytest
 import torch
 from sac_fast import SMALL, TOY_ID
 
+from fp_mode import numpy_flushes, x86_only
 from softrl.agents import SAC
 from softrl.envs.multigoal import MULTIGOAL_ID
 
@@ -125,19 +125,14 @@ def test_manual_and_autograd_steps_can_alternate() -> None:
     assert all(bool(torch.isfinite(p).all()) for p in _params(agent))
 
 
+@x86_only
 @pytest.mark.parametrize("flush", [True, False])
 def test_manual_update_flushes_denormals_only_inside_the_step(flush: bool) -> None:
     """The hand-written update (gradients and Adam) runs with FTZ/DAZ where the agent's
     ``flush_denormals`` asks for it, and the thread's mode is back to IEEE after the step; an
     Adam first moment planted as a denormal under a zero gradient is then read as 0 (flushed)
     or decays by beta_1 (IEEE). numpy is the witness of the thread's mode."""
-    if platform.machine().lower() not in ("x86_64", "amd64"):
-        pytest.skip("FTZ/DAZ are x86 modes")
     smallest = np.frombuffer(np.int32(1 << 20).tobytes(), dtype=np.float32)  # 1.5e-39
-
-    def numpy_flushes() -> bool:
-        return bool((smallest * np.float32(1.0))[0] == 0)
-
     agent = SAC(TOY_ID, seed=0, checkpoint_every=0, **SMALL)
     agent.learn(60)
     agent.flush_denormals = flush

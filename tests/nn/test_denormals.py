@@ -6,23 +6,16 @@ smallest denormal (the bit pattern 1) times 1 is itself with IEEE denormals and 
 """
 
 import os
-import platform
 import threading
 
-import numpy as np
 import pytest
 import torch
 
+from fp_mode import numpy_flushes, x86_only
 from softrl.nn import denormals
 from softrl.nn.denormals import denormals_flushed, flush_denormals
 
-pytestmark = pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
-                                reason="FTZ/DAZ are x86 modes")
-
-
-def _numpy_flushes() -> bool:
-    smallest = np.frombuffer(np.int32(1).tobytes(), dtype=np.float32)
-    return bool((smallest * np.float32(1.0))[0] == 0)
+pytestmark = x86_only
 
 
 @pytest.fixture(autouse=True)
@@ -33,28 +26,28 @@ def _ieee_mode():
 
 
 def test_flush_denormals_sets_the_mode_for_the_block_and_restores_it() -> None:
-    assert not denormals_flushed() and not _numpy_flushes()
+    assert not denormals_flushed() and not numpy_flushes()
     with flush_denormals():
-        assert denormals_flushed() and _numpy_flushes()
+        assert denormals_flushed() and numpy_flushes()
         assert float(torch.tensor([1e-39]) * 1.0) == 0.0
-    assert not denormals_flushed() and not _numpy_flushes()
+    assert not denormals_flushed() and not numpy_flushes()
     assert float(torch.tensor([1e-39]) * 1.0) == pytest.approx(1e-39, rel=1e-6)
 
 
 def test_flush_denormals_keeps_a_mode_set_outside_and_restores_after_an_error() -> None:
     torch.set_flush_denormal(True)
     with flush_denormals():
-        assert _numpy_flushes()
-    assert denormals_flushed() and _numpy_flushes()  # the caller's mode survives
+        assert numpy_flushes()
+    assert denormals_flushed() and numpy_flushes()  # the caller's mode survives
     torch.set_flush_denormal(False)
     with pytest.raises(RuntimeError, match="boom"), flush_denormals():
         raise RuntimeError("boom")
-    assert not denormals_flushed() and not _numpy_flushes()
+    assert not denormals_flushed() and not numpy_flushes()
 
 
 def test_flush_denormals_disabled_changes_nothing() -> None:
     with flush_denormals(enabled=False):
-        assert not denormals_flushed() and not _numpy_flushes()
+        assert not denormals_flushed() and not numpy_flushes()
 
 
 @pytest.fixture
@@ -79,15 +72,15 @@ def test_flush_denormals_reaches_torchs_worker_threads(two_threads) -> None:
     torch.set_flush_denormal(False)
     with flush_denormals():
         assert _flushed_share() == 1.0
-    assert _flushed_share() == 0.0 and not _numpy_flushes()
+    assert _flushed_share() == 0.0 and not numpy_flushes()
 
 
 def test_without_the_openmp_runtime_only_this_thread_is_flushed(two_threads,
                                                                 monkeypatch) -> None:
     monkeypatch.setattr(denormals, "_team_setter", lambda: None)
     with flush_denormals():
-        assert _numpy_flushes() and 0.0 < _flushed_share() < 1.0
-    assert _flushed_share() == 0.0 and not _numpy_flushes()
+        assert numpy_flushes() and 0.0 < _flushed_share() < 1.0
+    assert _flushed_share() == 0.0 and not numpy_flushes()
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
@@ -101,8 +94,8 @@ def test_a_forked_child_flushes_its_own_thread_only(two_threads) -> None:
     if pid == 0:  # the child
         try:
             with flush_denormals():
-                ok = _numpy_flushes() and denormals._forked == [True]
-            ok = ok and not _numpy_flushes()
+                ok = numpy_flushes() and denormals._forked == [True]
+            ok = ok and not numpy_flushes()
             os.write(write, b"1" if ok else b"0")
         finally:
             os._exit(0)
@@ -117,8 +110,8 @@ def test_a_nested_block_checks_nothing_and_leaves_the_outer_blocks_mode(monkeypa
         checks = []
         monkeypatch.setattr(denormals, "denormals_flushed", lambda: checks.append(1) or True)
         with flush_denormals():
-            assert _numpy_flushes()
-        assert checks == [] and _numpy_flushes()  # the inner exit restored nothing
+            assert numpy_flushes()
+        assert checks == [] and numpy_flushes()  # the inner exit restored nothing
         # The marker is per thread: a block on another thread checks the mode itself.
         def other_block() -> None:
             with flush_denormals():
@@ -129,7 +122,7 @@ def test_a_nested_block_checks_nothing_and_leaves_the_outer_blocks_mode(monkeypa
         worker.join()
         assert checks == [1]
         monkeypatch.undo()
-    assert not denormals_flushed() and not _numpy_flushes()
+    assert not denormals_flushed() and not numpy_flushes()
     with flush_denormals():  # not nested any more: flushes again
-        assert _numpy_flushes()
-    assert not _numpy_flushes()
+        assert numpy_flushes()
+    assert not numpy_flushes()
