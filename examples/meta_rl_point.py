@@ -26,7 +26,7 @@ import torch
 
 import softrl.training  # noqa: F401  (registers the envs)
 from softrl.envs.meta_tasks import PointNavigation, trial_spec
-from softrl.meta import MAML, PEARL, RL2, rl2_meta_test, rollout_episode
+from softrl.meta import MAML, PEARL, RL2, rl2_meta_test
 from softrl.plot._mpl import pyplot
 
 FULL = {"pearl": 400, "oracle": 100, "maml": 60, "rl2": 300_000, "pearl_grad_steps": 100}
@@ -42,15 +42,11 @@ ORACLE_HP = {"hidden_sizes": (64, 64), "meta_batch": 8, "batch_size": 64, "grad_
 
 
 def _pearl_trajectories(pearl: PEARL, n_goals: int = 3) -> list[dict]:
-    """Episode 1 under z ~ p(z) (sampled actions, as ``PEARL.adapt`` explores), episode 2
-    under z ~ q(z | episode 1) (mean actions), on held-out goals."""
+    """``PEARL.adapt_episodes`` on held-out goals: episode 1 under z ~ p(z) (sampled
+    actions), episode 2 under z ~ q(z | episode 1) (mean actions)."""
     out = []
     for i, task in enumerate(pearl.test_tasks[:n_goals]):
-        pearl.env.set_task(task)
-        first = rollout_episode(pearl.env, pearl._policy(pearl._sample_z(None, task), False),
-                                seed=i)
-        second = rollout_episode(pearl.env, pearl._policy(
-            pearl._sample_z(first.context(), task), True), seed=i)
+        first, second = pearl.adapt_episodes(task, 2, seed=i)
         with torch.no_grad():
             _, scale = pearl.posterior(torch.as_tensor(first.context())[None])
         std = (scale @ scale.transpose(-1, -2)).diagonal(dim1=-2, dim2=-1).sqrt()

@@ -206,6 +206,28 @@ def test_adaptation_explores_in_its_first_episode_only_when_z_is_inferred(
     assert flags == [False, False]
 
 
+def test_adapt_returns_the_returns_of_adapt_episodes_whose_context_grows() -> None:
+    # adapt_episodes hands out the episodes themselves (the gallery plots them): the same
+    # draws as adapt, episode k reset with seed + k, each posterior from all earlier context.
+    pearl = PEARL("point-dense", **KW)
+    state = pearl.rngs.torch.get_state()
+    episodes = pearl.adapt_episodes(pearl.test_tasks[1], 3, seed=4)
+    pearl.rngs.torch.set_state(state)
+    returns = pearl.adapt(pearl.test_tasks[1], 3, seed=4)
+    assert returns == [ep.total_reward() for ep in episodes]
+    contexts: list = []
+    sample = pearl._sample_z
+
+    def spy(context, task):
+        contexts.append(None if context is None else len(context))
+        return sample(context, task)
+
+    pearl._sample_z = spy  # type: ignore[method-assign]
+    pearl.adapt_episodes(pearl.test_tasks[1], 3, seed=4)
+    assert contexts == [None, len(episodes[0].rewards), len(episodes[0].rewards)
+                        + len(episodes[1].rewards)]
+
+
 def test_fewer_training_tasks_than_tasks_per_iteration_collect_on_all() -> None:
     kw = {**KW, "n_train_tasks": 2, "tasks_per_iteration": 5, "initial_episodes": 1}
     pearl = PEARL("point-dense", prior_episodes=1, posterior_episodes=1, **kw).fit(0)

@@ -41,7 +41,7 @@ import torch
 from torch import Tensor, nn
 
 from softrl import functional as F
-from softrl.meta.common import MetaLearner, TaskBuffer, rollout_episode
+from softrl.meta.common import Episode, MetaLearner, TaskBuffer, rollout_episode
 from softrl.nn import QEnsemble, SquashedGaussianActor, mlp
 from softrl.validation import Interval, StrOptions, check_params
 from softrl.vi import gaussian_kl_triangular
@@ -468,8 +468,14 @@ class PEARL(MetaLearner):
     # ------------------------------------------------------------------ meta-test
     def adapt(self, task: dict[str, Any], n_episodes: int, seed: int,
               deterministic: bool = True) -> list[float]:
+        """Each episode's return of :meth:`adapt_episodes`."""
+        return [ep.total_reward()
+                for ep in self.adapt_episodes(task, n_episodes, seed, deterministic)]
+
+    def adapt_episodes(self, task: dict[str, Any], n_episodes: int, seed: int,
+                       deterministic: bool = True) -> list[Episode]:
         """Posterior sampling on one task: episode 1 with z ~ p(z), episode k > 1 with
-        z ~ q(z | all context so far); returns each episode's return.
+        z ~ q(z | all context so far); returns the episodes (episode k reset with seed + k).
 
         Episode 1 is the exploration episode and samples its actions whatever
         ``deterministic`` says, as training's prior-z episodes do: the encoder learned
@@ -479,14 +485,14 @@ class PEARL(MetaLearner):
         episode's mean return drops from -4.0 to -7.3, bench/RESULTS.md). ``deterministic``
         applies to the episodes that act on the posterior, and to every episode of the
         oracle and of ``no_context``, whose z is not inferred."""
-        c, env, returns, context = self.config, self.env, [], None
+        c, env, episodes, context = self.config, self.env, [], None
         env.set_task(task)
         inferred = not (c.oracle or c.no_context)
         for k in range(n_episodes):
             explore = inferred and context is None
             ep = rollout_episode(env, self._policy(self._sample_z(context, task),
                                                    deterministic and not explore), seed + k)
-            returns.append(ep.total_reward())
+            episodes.append(ep)
             context = ep.context() if context is None else np.concatenate([context,
                                                                            ep.context()])
-        return returns
+        return episodes
