@@ -31,6 +31,7 @@ Run::
     bench/.venv-imitation/bin/python bench/tabular.py            # S = 400, 1600; 10^6 states
     bench/.venv-imitation/bin/python bench/tabular.py --quick    # S = 400; 10^5 states
     OPENBLAS_NUM_THREADS=1 bench/.venv-imitation/bin/python bench/tabular.py --part imitation
+    bench/.venv-imitation/bin/python bench/tabular.py --part imitation --chunk 5   # in turns of 5
 
 The machine is shared: every comparison is measured in one run, repeated, and reported as the
 minimum and the median.  softrl is timed warm (numba kernels compiled and cached first).  The
@@ -87,8 +88,15 @@ def ms(times: list[float]) -> str:
 # ---------------------------------------------------------------------------- part 1
 
 
-def compare_with_imitation(n: int, horizon: int, repeats: int, seed: int = 0) -> dict:
-    """imitation vs softrl on an n x n grid; returns the times (s) and the max abs errors."""
+def compare_with_imitation(n: int, horizon: int, repeats: int, seed: int = 0,
+                           chunk: int = 1) -> dict:
+    """imitation vs softrl on an n x n grid; returns the times (s) and the max abs errors.
+
+    The libraries take turns, ``chunk`` timed calls each (``repeats`` turns): with chunk = 1
+    every softrl call starts on the caches imitation's dense 102 MB (S = 1600) array has just
+    swept, with chunk > 1 the later calls of a chunk run the way an IRL loop runs the passes,
+    one after the other.  Both are reported, the first call of each chunk apart.
+    """
     rng = np.random.default_rng(seed)
     n_states = n * n
     reward = rng.normal(size=n_states)
@@ -127,32 +135,37 @@ def compare_with_imitation(n: int, horizon: int, repeats: int, seed: int = 0) ->
     times: dict[str, list[float]] = {k: [] for k in ("partition", "occupancy", "backward",
                                                       "policy", "forward")}  # fmt: skip
     cpu: dict[str, list[float]] = {"imitation": [], "softrl": []}  # process CPU time
-    for _ in range(repeats):  # interleaved, so that both see the same machine load
+    for _ in range(repeats):  # in turn, so that both see the same machine load
         time.sleep(SETTLE)
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        _, _, pi = mce_partition_fh(env, reward=None, discount=1.0)
-        t1 = time.perf_counter()
-        mce_occupancy_measures(env, pi=pi)
-        t2 = time.perf_counter()
-        cpu["imitation"].append(time.process_time() - c0)
+        for _ in range(chunk):
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            _, _, pi = mce_partition_fh(env, reward=None, discount=1.0)
+            t1 = time.perf_counter()
+            mce_occupancy_measures(env, pi=pi)
+            t2 = time.perf_counter()
+            cpu["imitation"].append(time.process_time() - c0)
+            times["partition"].append(t1 - t0)
+            times["occupancy"].append(t2 - t1)
         time.sleep(SETTLE)
-        c0 = time.process_time()
-        t2b = time.perf_counter()
-        sol = soft_backward(mdp, 1.0, "variational", horizon=horizon)
-        t3 = time.perf_counter()
-        pol = sol.policy
-        t4 = time.perf_counter()
-        policy_marginals(mdp, pol)
-        t5 = time.perf_counter()
-        cpu["softrl"].append(time.process_time() - c0)
-        for key, dt in zip(times, (t1 - t0, t2 - t1, t3 - t2b, t4 - t3, t5 - t4), strict=True):
-            times[key].append(dt)
+        for _ in range(chunk):
+            c0 = time.process_time()
+            t2 = time.perf_counter()
+            sol = soft_backward(mdp, 1.0, "variational", horizon=horizon)
+            t3 = time.perf_counter()
+            pol = sol.policy
+            t4 = time.perf_counter()
+            policy_marginals(mdp, pol)
+            t5 = time.perf_counter()
+            cpu["softrl"].append(time.process_time() - c0)
+            for key, dt in zip(("backward", "policy", "forward"), (t3 - t2, t4 - t3, t5 - t4),
+                               strict=True):  # fmt: skip
+                times[key].append(dt)
     imitation = [a + b for a, b in zip(times["partition"], times["occupancy"], strict=True)]
     softrl = [a + b + c for a, b, c in zip(times["backward"], times["policy"],
                                            times["forward"], strict=True)]  # fmt: skip
     return dict(n_states=n_states, nnz=mdp.transitions.nnz, errors=errors, times=times,
-                imitation=imitation, softrl=softrl, first_call=first_call, cpu=cpu,
+                imitation=imitation, softrl=softrl, first_call=first_call, cpu=cpu, chunk=chunk,
                 threads=kernels._cores_free(), load=os.getloadavg()[0])  # fmt: skip
 
 
@@ -179,6 +192,14 @@ def report_comparison(res: dict) -> None:
           f"{np.median(imi) / np.median(sof):.0f}x, per repeat "
           + " ".join(f"{r:.0f}" for r in imi / sof))  # fmt: skip
     ci, cs = np.array(res["cpu"]["imitation"]), np.array(res["cpu"]["softrl"])
+    k = res["chunk"]
+    if k > 1:  # the first call of each chunk follows the other library's calls
+        first, later = imi[::k] / sof[::k], np.delete(imi, np.s_[::k]) / np.delete(sof, np.s_[::k])
+        print(f"  chunks of {k} calls in turn: softrl first call of a chunk {ms(list(sof[::k]))}"
+              f", later calls {ms(list(np.delete(sof, np.s_[::k])))}; speed-up min/min first "
+              f"calls {imi[::k].min() / sof[::k].min():.0f}x, later calls "
+              f"{np.delete(imi, np.s_[::k]).min() / np.delete(sof, np.s_[::k]).min():.0f}x "
+              f"(median of per-call ratios {np.median(first):.0f}x / {np.median(later):.0f}x)")
     print(f"  process CPU time (all threads), ms min / median: imitation {ms(list(ci))}, "
           f"softrl {ms(list(cs))}; CPU-time ratio min/min {ci.min() / cs.min():.0f}x")  # fmt: skip
     print(f"  softrl ran {'threaded' if res['threads'] else 'serial'} (load average "
@@ -357,9 +378,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="S = 400 grid and 10^5 states")
     parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--chunk", type=int, default=1,
+                        help="part 1: calls of one library before the other's turn (1: "
+                             "strictly alternating, every softrl call after imitation's)")
     parser.add_argument("--part", choices=("all", "imitation", "backup"), default="all",
                         help="part 1 (imitation) or part 2 (one backup) alone")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.chunk < 1:
+        parser.error(f"--chunk must be at least 1; got {args.chunk}")
     _launch_threads()
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, numpy "
           f"{np.__version__}, numba {nb.__version__} ({nb.threading_layer()} threading layer, "
@@ -368,7 +394,7 @@ def main(argv: list[str] | None = None) -> None:
     repeats = args.repeats or (3 if args.quick else 7)
     if args.part in ("all", "imitation"):
         for n in grids:
-            report_comparison(compare_with_imitation(n, 100, repeats))
+            report_comparison(compare_with_imitation(n, 100, repeats, chunk=args.chunk))
     if args.part in ("all", "backup"):
         report_big(big_backup(10**5 if args.quick else 10**6, repeats))
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
