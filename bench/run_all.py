@@ -143,9 +143,10 @@ _ADVERSARIAL_RUNS = (
 )
 BENCHES: tuple[Bench, ...] = (
     Bench("tabular", "imitation",
-          full=(_c("bench/tabular.py"),),
+          full=(_c("bench/tabular.py"),
+                _c("bench/tabular.py", "--part", "imitation", "--chunk", "5")),
           quick=(_c("bench/tabular.py", "--quick"),),
-          estimate="10 min", full_cap_s=3600, quick_cap_s=150,
+          estimate="12 min", full_cap_s=3600, quick_cap_s=150,
           what="MCE partition + occupancy vs imitation; one backup at 10^6 states vs the "
                "copy floor"),
     Bench("sac", "sb3",
