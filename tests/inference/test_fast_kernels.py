@@ -235,7 +235,8 @@ def test_vector_gather_path_matches_scipy_on_ragged_rows_with_terminal_states():
         np.testing.assert_allclose(V_new, np.where(live, V_ref, 0.0), rtol=1e-13, atol=1e-13)
 
 
-def test_vector_gather_path_threaded_sequential_and_int64_indices_agree():
+@pytest.mark.parametrize("optimistic", [False, True])
+def test_vector_gather_path_threaded_sequential_and_int64_indices_agree(optimistic):
     mdp = _ragged_mdp(seed=13, S=66_000, A=3)
     P = mdp.transitions
     S, A = mdp.shape
@@ -250,8 +251,8 @@ def test_vector_gather_path_threaded_sequential_and_int64_indices_agree():
     ):
         Q, V_new, pi = np.empty((1, S, A)), np.empty((1, S)), np.empty((1, S, A))
         build(kernels._unsigned(indptr), kernels._unsigned(indices), P.data, *NO_ELL, reward,
-              V[None], mdp.gamma, 0.7, False, mdp.terminal, kernels.MODE_SOFT, _NO_POLICY,
-              Q, V_new, pi)  # fmt: skip
+              V[None], mdp.gamma, 0.7, optimistic, mdp.terminal, kernels.MODE_SOFT,
+              _NO_POLICY, Q, V_new, pi)  # fmt: skip
         out.append((Q, V_new, pi))
     for other in out[1:]:
         for a, b in zip(out[0], other, strict=True):
@@ -261,8 +262,12 @@ def test_vector_gather_path_threaded_sequential_and_int64_indices_agree():
     assert np.all(V_new[0, mdp.terminal] == 0.0) and np.all(pi[0, mdp.terminal] == 1.0 / A)
     live = ~mdp.terminal
     live[7] = False
-    Q_ref = reward + mdp.gamma * (P @ V).reshape(S, A)
-    np.testing.assert_array_equal(Q[0, live], Q_ref[live])
+    if optimistic:  # each row's own log-sum-exp
+        Q_ref = _optimistic_reference(mdp, reward, V, 0.7)[0]
+        np.testing.assert_allclose(Q[0, live], Q_ref[live], rtol=1e-13, atol=1e-12)
+    else:  # each row's sum in the order of the row, as scipy's: the same numbers
+        Q_ref = reward + mdp.gamma * (P @ V).reshape(S, A)
+        np.testing.assert_array_equal(Q[0, live], Q_ref[live])
     np.testing.assert_allclose(pi[0, live].sum(-1), 1.0, rtol=1e-14)
 
 
@@ -365,3 +370,55 @@ def test_soft_bellman_step_reads_any_layout_and_dtype_and_checks_its_outputs():
                           (dict(V_out=v), "V_out")):
         with pytest.raises(ValueError, match=field):
             soft_bellman_step(mdp, mdp.reward, v, 0.7, **kwargs)
+
+
+def _optimistic_reference(mdp, reward, V, T):
+    """Q = r + gamma T log sum_s' p(s'|s,a) exp(V(s')/T) with each row's own log-sum-exp (no
+    global shift, no fallback), Q = 0 at terminal states; V = T log sum_a exp(Q/T), 0 at
+    terminal states."""
+    P = mdp.transitions
+    rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
+    v = V[P.indices]
+    m = np.full(P.shape[0], -np.inf)
+    np.maximum.at(m, rows, v)
+    z = np.zeros(P.shape[0])
+    np.add.at(z, rows, P.data * np.exp((v - m[rows]) / T))
+    Q = reward + mdp.gamma * (m + T * np.log(z)).reshape(mdp.shape)
+    Q[mdp.terminal] = 0.0
+    with np.errstate(invalid="ignore"):
+        V_new = T * logsumexp(Q / T, axis=1)
+    V_new[mdp.terminal] = 0.0
+    return Q, V_new
+
+
+@pytest.mark.parametrize("T", [1e-6, 0.5, 30.0])
+def test_optimistic_backup_matches_each_rows_log_sum_exp_on_every_path(T):
+    """The optimistic backup T log E exp(V/T) on every way a block reads its rows: the
+    fixed-width rows (a small MDP), the CSR rows (no fixed-width layout), the vector gathers
+    with ragged rows, rows longer than the product buffer and terminal states, and the vector
+    gathers summed eight rows at a time (rows of one length).  At T = 1e-6 nearly every row's
+    E[exp((V - max V)/T)] underflows and takes the exact per-row fallback.  A state with no
+    allowed action gets V = -inf and a uniform policy."""
+    small = make_random_mdp(3, S=40, A=3, gamma=0.9, terminal=[2, 5], density=0.3)
+    cases = [(small, "ell"), (small, "csr"), (_ragged_mdp(seed=15, S=66_000, A=2), "ell"),
+             (garnet(70_000, 2, 3, seed=9), "ell")]
+    for mdp, layout in cases:
+        S, A = mdp.shape
+        rng = np.random.default_rng(S)
+        V = 10.0 * rng.normal(size=S)
+        reward = mdp.reward.copy()
+        dead = 1 if not mdp.terminal[1] else 0
+        reward[dead] = -np.inf
+        Q_ref, V_ref = _optimistic_reference(mdp, reward, V, T)
+        P = mdp.transitions
+        Q, V_new, pi = np.empty((1, S, A)), np.empty((1, S)), np.empty((1, S, A))
+        ell = ell_layout(mdp) if layout == "ell" else NO_ELL
+        kernels.backward_pass(P.indptr, P.indices, P.data, *ell, reward, V[None], mdp.gamma, T,
+                              True, mdp.terminal, kernels.MODE_SOFT, _NO_POLICY, Q, V_new, pi)
+        live = ~mdp.terminal
+        live[dead] = False
+        np.testing.assert_allclose(Q[0][live], Q_ref[live], rtol=1e-13, atol=1e-12)
+        np.testing.assert_allclose(V_new[0][live], V_ref[live], rtol=1e-13, atol=1e-12)
+        assert np.all(Q[0][mdp.terminal] == 0.0) and np.all(V_new[0][mdp.terminal] == 0.0)
+        assert V_new[0, dead] == -np.inf and np.all(pi[0, dead] == 1.0 / A)
+        np.testing.assert_allclose(pi[0].sum(axis=1), 1.0, rtol=1e-12)
