@@ -12,6 +12,7 @@ from softrl.inference import (
     kernels,
     log_policy_from_q,
     policy_marginals,
+    posterior_marginals,
     soft_backward,
     soft_bellman_step,
 )
@@ -422,3 +423,20 @@ def test_optimistic_backup_matches_each_rows_log_sum_exp_on_every_path(T):
         assert np.all(Q[0][mdp.terminal] == 0.0) and np.all(V_new[0][mdp.terminal] == 0.0)
         assert V_new[0, dead] == -np.inf and np.all(pi[0, dead] == 1.0 / A)
         np.testing.assert_allclose(pi[0].sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_posterior_dynamics_of_a_subnormal_probability_stay_finite():
+    """p~(s'|s,a) = p exp((V(s') - tilt)/T) with p = 1e-310 (subnormal) and V(s') - tilt =
+    713.8: exp alone overflows, so the posterior forward pass takes exp(log p + x) there.
+    Closed form: p(s_1 = 2 | O) = 1 / (1 + p exp(800 / T)) = exp(-86.18...)."""
+    p1 = 1e-310
+    P = np.zeros((3, 2, 3))
+    P[0, :, 1], P[0, :, 2] = p1, 1.0 - p1
+    P[1, :, 1] = P[2, :, 2] = 1.0
+    reward = np.zeros((3, 2))
+    reward[1] = 800.0
+    mdp = FiniteMDP(P, reward, initial=np.array([1.0, 0.0, 0.0]), horizon=2)
+    post = posterior_marginals(mdp, soft_backward(mdp, 1.0, "optimistic"))
+    to_s2 = np.exp(-(np.log(p1) + 800.0))
+    for t in (1, 2):
+        np.testing.assert_allclose(post.state[t], [0.0, 1.0 - to_s2, to_s2], rtol=1e-12)
