@@ -194,12 +194,12 @@ def report_comparison(res: dict) -> None:
     ci, cs = np.array(res["cpu"]["imitation"]), np.array(res["cpu"]["softrl"])
     k = res["chunk"]
     if k > 1:  # the first call of each chunk follows the other library's calls
-        first, later = imi[::k] / sof[::k], np.delete(imi, np.s_[::k]) / np.delete(sof, np.s_[::k])
-        print(f"  chunks of {k} calls in turn: softrl first call of a chunk {ms(list(sof[::k]))}"
-              f", later calls {ms(list(np.delete(sof, np.s_[::k])))}; speed-up min/min first "
-              f"calls {imi[::k].min() / sof[::k].min():.0f}x, later calls "
-              f"{np.delete(imi, np.s_[::k]).min() / np.delete(sof, np.s_[::k]).min():.0f}x "
-              f"(median of per-call ratios {np.median(first):.0f}x / {np.median(later):.0f}x)")
+        first = np.arange(len(sof)) % k == 0
+        parts = [(name, imi[sel], sof[sel]) for name, sel in (("first call of a chunk", first),
+                                                               ("later calls", ~first))]
+        print(f"  chunks of {k} calls in turn: " + "; ".join(
+            f"softrl {name} {ms(list(s))}, speed-up min/min {i.min() / s.min():.0f}x, median of"
+            f" per-call ratios {np.median(i / s):.0f}x" for name, i, s in parts))
     print(f"  process CPU time (all threads), ms min / median: imitation {ms(list(ci))}, "
           f"softrl {ms(list(cs))}; CPU-time ratio min/min {ci.min() / cs.min():.0f}x")  # fmt: skip
     print(f"  softrl ran {'threaded' if res['threads'] else 'serial'} (load average "
