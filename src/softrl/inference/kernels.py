@@ -362,12 +362,8 @@ def _backup_block(
                     mbuf[k + a] = m
         elif v_next.size >= _PREFETCH_MIN_SIZE and _contiguous(v_next, indices, data):
             # E[V] of the block's rows into ebuf by vector gathers, then Q and m from it.
-            # Every row has the same length when the ELL layout is a view of the CSR arrays.
-            width = ell_idx.shape[1] if ell_idx.size == indices.size else 0
-            if width < 2 or width > _ROW_SUMS_MAX:
-                width = 0
             _expect_rows(indptr, indices, data, v_next, lo_u * n_a, nb.uint64(hi) * n_a,
-                         ebuf, gbuf, width)  # fmt: skip
+                         ebuf, gbuf, _common_width(ell_idx, indices))  # fmt: skip
             for s in range(lo_u, nb.uint64(hi)):
                 k = (s - lo_u) * n_a
                 m = -np.inf
@@ -450,10 +446,8 @@ def _optimistic_q_block(indptr, indices, data, ell_idx, ell_p, reward, v_next, g
         for j in range(n_rows):
             ebuf[j] = _ell_dot(ell_idx, ell_p, w, r0 + j)
     elif w.size >= _PREFETCH_MIN_SIZE and _contiguous(w, indices, data):
-        width = ell_idx.shape[1] if ell_idx.size == indices.size else 0
-        if width < 2 or width > _ROW_SUMS_MAX:
-            width = 0
-        _expect_rows(indptr, indices, data, w, r0, r0 + n_rows, ebuf, gbuf, width)
+        _expect_rows(indptr, indices, data, w, r0, r0 + n_rows, ebuf, gbuf,
+                     _common_width(ell_idx, indices))
     else:
         for j in range(n_rows):
             ebuf[j] = _row_dot(indptr, indices, data, w, r0 + j)
@@ -521,6 +515,15 @@ def _expect_rows(indptr, indices, data, v, r0, r1, ev, gbuf, width):
                 acc += gbuf[j]
             ev[row - r0] = acc
         r = r_end
+
+
+@nb.njit(inline="always", **_JIT)
+def _common_width(ell_idx, indices):
+    """The length of every row when they all have one from 2 to _ROW_SUMS_MAX (the rows of
+    :func:`_expect_rows` are then summed eight at a time), else 0.  Every row has the same
+    length when the fixed-width layout is a view of the CSR arrays."""
+    width = ell_idx.shape[1] if ell_idx.size == indices.size else 0
+    return width if 2 <= width <= _ROW_SUMS_MAX else 0
 
 
 @nb.njit(inline="always", **_JIT)
