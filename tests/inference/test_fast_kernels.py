@@ -9,6 +9,7 @@ from scipy.special import logsumexp
 from mdp_factories import make_random_mdp
 from softrl.envs import garnet, gridworld
 from softrl.inference import (
+    forward_messages,
     kernels,
     log_policy_from_q,
     policy_marginals,
@@ -440,3 +441,39 @@ def test_posterior_dynamics_of_a_subnormal_probability_stay_finite():
     to_s2 = np.exp(-(np.log(p1) + 800.0))
     for t in (1, 2):
         np.testing.assert_allclose(post.state[t], [0.0, 1.0 - to_s2, to_s2], rtol=1e-12)
+
+
+@pytest.mark.parametrize("T", [1e-6, 1.0, 50.0])
+def test_forward_messages_match_each_states_log_sum_exp(T, monkeypatch):
+    """log alpha_{t+1}(s') = log sum_{s,a} p(s'|s,a) exp(r(s,a)/T) pi_0(a|s) alpha_t(s) (the
+    improper uniform prior: pi_0 = 1), against a dense log-sum-exp over (s, a) per state.  The
+    kernel shifts by one global max and redoes a state exactly when its sum falls below TINY:
+    at T = 1e-6 the rewards r/T span +-4e6, so nearly every state takes that fallback.  A
+    terminal state passes its mass to itself once; an unreachable state stays at -inf.  The
+    serial and threaded builds agree bit for bit."""
+    base = make_random_mdp(4, S=30, A=3, gamma=1.0, horizon=6, terminal=[4], density=0.1)
+    S, A = base.shape
+    start = np.zeros(S)
+    start[0] = 1.0  # so that some states are unreachable in the first steps
+    mdp = FiniteMDP(base.transitions, base.reward, initial=start, gamma=1.0, horizon=6,
+                    terminal=[4], n_actions=A)
+    P = mdp.dense_transitions()
+    log_w = mdp.reward / T
+    log_w[mdp.terminal] = -np.inf
+    log_w[mdp.terminal, 0] = 0.0
+    with np.errstate(divide="ignore"):
+        log_p = np.log(P)
+        ref = [np.log(mdp.initial)]
+    for _ in range(6):
+        terms = ref[-1][:, None, None] + log_w[:, :, None] + log_p  # (s, a, s')
+        ref.append(logsumexp(terms.reshape(S * A, S), axis=0))
+    ref = np.array(ref)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN_NNZ", 10**12)
+    serial = forward_messages(mdp, T)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN_NNZ", 0)
+    monkeypatch.setattr(kernels, "PARALLEL_MAX_LOAD", float("inf"))
+    np.testing.assert_array_equal(forward_messages(mdp, T), serial)
+    finite = np.isfinite(ref)
+    assert not finite[1].all()
+    np.testing.assert_array_equal(np.isfinite(serial), finite)
+    np.testing.assert_allclose(serial[finite], ref[finite], rtol=1e-13, atol=1e-9 * T)

@@ -682,27 +682,36 @@ def _backward_pass(
 
 
 @nb.njit(inline="always", **_JIT)
+def _gather_sum(t_indptr, t_indices, t_data, weight, col):
+    """sum_{(s,a) -> col} weight(s,a) p(col|s,a) over one row of P^T.
+
+    Four partial sums: the rows of P^T are long (25 on a 5-action grid) and one chain of
+    dependent additions was the bottleneck (3x).
+    """
+    lo, hi = t_indptr[col], t_indptr[col + 1]
+    a0 = a1 = a2 = a3 = 0.0
+    k = lo
+    while k + 4 <= hi:
+        a0 += weight[t_indices[k]] * t_data[k]
+        a1 += weight[t_indices[k + 1]] * t_data[k + 1]
+        a2 += weight[t_indices[k + 2]] * t_data[k + 2]
+        a3 += weight[t_indices[k + 3]] * t_data[k + 3]
+        k += 4
+    while k < hi:
+        a0 += weight[t_indices[k]] * t_data[k]
+        k += 1
+    return (a0 + a1) + (a2 + a3)
+
+
+@nb.njit(inline="always", **_JIT)
 def _gather_row(t_indptr, t_indices, t_data, weight, col, v_next, tilt, inv_t):
     """sum_{(s,a) -> col} weight(s,a) p(col|s,a) [exp((v_next(col) - tilt(s,a)) / T)].
 
     One row of P^T (the (s, a) pairs that reach state ``col``); ``tilt`` empty: no tilt.
     """
-    lo, hi = t_indptr[col], t_indptr[col + 1]
     if tilt.size == 0:
-        # Four partial sums: the rows of P^T are long (25 on a 5-action grid) and one chain of
-        # dependent additions was the bottleneck (3x).
-        a0 = a1 = a2 = a3 = 0.0
-        k = lo
-        while k + 4 <= hi:
-            a0 += weight[t_indices[k]] * t_data[k]
-            a1 += weight[t_indices[k + 1]] * t_data[k + 1]
-            a2 += weight[t_indices[k + 2]] * t_data[k + 2]
-            a3 += weight[t_indices[k + 3]] * t_data[k + 3]
-            k += 4
-        while k < hi:
-            a0 += weight[t_indices[k]] * t_data[k]
-            k += 1
-        return (a0 + a1) + (a2 + a3)
+        return _gather_sum(t_indptr, t_indices, t_data, weight, col)
+    lo, hi = t_indptr[col], t_indptr[col + 1]
     # p exp(x) with x = (V(s') - tilt(s, a)) / T <= -log p: at most 1/p, finite for any normal
     # p; a subnormal p takes exp(log p + x) instead.  vexp: no call, 1 ulp (libm's exp and
     # log per stored entry were most of a posterior forward pass).
@@ -819,21 +828,39 @@ def _forward_pass(
 
 
 def _log_propagate(t_indptr, t_indices, t_data, log_weight, out):
-    """Log-space forward message step: out(s') = log sum_{s,a} p(s'|s,a) exp(log_weight(s,a))."""
+    """Log-space forward message step: out(s') = log sum_{s,a} p(s'|s,a) exp(log_weight(s,a)).
+
+    With one global shift M = max log_weight: w = exp(log_weight - M) once per (s, a) (a flat,
+    vectorised loop), then out(s') = M + log sum p w, a plain gather.  A state whose sum falls
+    below TINY (its predecessors' weights far below the global max) is redone exactly with
+    its own max, as :func:`_row_log_mean_exp` does for the optimistic backup.
+    """
     n_next = t_indptr.size - 1
+    n_sa = log_weight.size
+    top = -np.inf
+    for j in range(n_sa):
+        top = max(top, log_weight[j])
+    w = np.empty(n_sa)
+    for j in nb.prange(n_sa):
+        w[j] = vexp(log_weight[j] - top) if top > -np.inf else 0.0
     for sp_ in nb.prange(n_next):
-        m = -np.inf
-        for k in range(t_indptr[sp_], t_indptr[sp_ + 1]):
-            v = log_weight[t_indices[k]]
-            if v > m:
-                m = v
-        if m == -np.inf:
-            out[sp_] = -np.inf
-            continue
-        acc = 0.0
-        for k in range(t_indptr[sp_], t_indptr[sp_ + 1]):
-            acc += t_data[k] * math.exp(log_weight[t_indices[k]] - m)
-        out[sp_] = m + math.log(acc) if acc > 0.0 else -np.inf
+        acc = _gather_sum(t_indptr, t_indices, t_data, w, sp_)
+        out[sp_] = top + vlog(acc) if acc >= _TINY else _exact_log_gather(
+            t_indptr, t_indices, t_data, log_weight, sp_)
+
+
+@nb.njit(**_JIT)
+def _exact_log_gather(t_indptr, t_indices, t_data, log_weight, col):
+    """log sum_k p_k exp(log_weight(j_k)) over one row of P^T, with the row's own max."""
+    m = -np.inf
+    for k in range(t_indptr[col], t_indptr[col + 1]):
+        m = max(m, log_weight[t_indices[k]])
+    if m == -np.inf:
+        return -np.inf
+    acc = 0.0
+    for k in range(t_indptr[col], t_indptr[col + 1]):
+        acc += t_data[k] * math.exp(log_weight[t_indices[k]] - m)
+    return m + math.log(acc) if acc > 0.0 else -np.inf
 
 
 def _policy_from_q(Q, V, inv_t, log_pi, pi):
