@@ -15,8 +15,8 @@ products p(s'|s,a) V(s') are gathered 8 at a time by vector gathers (:func:`_exp
 the optimistic backup takes the same reads of the rows, with E[exp((V - max V)/T)] per row
 and its logarithm by ``vlog`` in a flat loop (:func:`_optimistic_q_block`; 2.2-2.4x faster
 than a libm log per row); integer index arrays are passed unsigned (:func:`_unsigned`), so
-that numba drops its test for negative indices; and the threaded build runs only when a core is free
-(:func:`_cores_free`).
+that numba drops its test for negative indices; and the threaded build runs only when a core
+is free (:func:`_cores_free`).
 
 Conventions (seed 003): Q(s,a) = r(s,a) + gamma * backup_{s'}[V(s')] and
 V(s) = T log sum_a exp(Q(s,a) / T), with ``T`` the temperature and ``T = 0`` the hard max.
@@ -279,17 +279,20 @@ def _row_log_mean_exp(indptr, indices, data, V, inv_t, row, w, vmax):
 
 @nb.njit(**_JIT)
 def _row_exact_log_mean_exp(indptr, indices, data, V, inv_t, row):
-    """T log E_{s'~p(.|row)} exp(V(s')/T) by the row's own log-sum-exp: the fallback for rows
-    whose successors' values sit so far below the global max that E[w] < TINY."""
+    """T log sum_k p_k exp(V(j_k)/T) over one CSR row, by the row's own log-sum-exp (-inf
+    when every V(j_k) is -inf): the fallback for rows whose values sit so far below a global
+    max that the shifted sum is below TINY (the optimistic backup, the forward messages)."""
     m = -np.inf
     for k in range(indptr[row], indptr[row + 1]):
         v = V[indices[k]]
         if v > m:
             m = v
+    if m == -np.inf:
+        return -np.inf
     acc = 0.0
     for k in range(indptr[row], indptr[row + 1]):
         acc += data[k] * math.exp((V[indices[k]] - m) * inv_t)
-    return m + math.log(acc) / inv_t
+    return m + math.log(acc) / inv_t if acc > 0.0 else -np.inf
 
 
 @nb.njit(inline="always", **_JIT)
@@ -833,7 +836,7 @@ def _log_propagate(t_indptr, t_indices, t_data, log_weight, out):
     With one global shift M = max log_weight: w = exp(log_weight - M) once per (s, a) (a flat,
     vectorised loop), then out(s') = M + log sum p w, a plain gather.  A state whose sum falls
     below TINY (its predecessors' weights far below the global max) is redone exactly with
-    its own max, as :func:`_row_log_mean_exp` does for the optimistic backup.
+    its own max (:func:`_row_exact_log_mean_exp`, as in the optimistic backup).
     """
     n_next = t_indptr.size - 1
     n_sa = log_weight.size
@@ -845,22 +848,8 @@ def _log_propagate(t_indptr, t_indices, t_data, log_weight, out):
         w[j] = vexp(log_weight[j] - top) if top > -np.inf else 0.0
     for sp_ in nb.prange(n_next):
         acc = _gather_sum(t_indptr, t_indices, t_data, w, sp_)
-        out[sp_] = top + vlog(acc) if acc >= _TINY else _exact_log_gather(
-            t_indptr, t_indices, t_data, log_weight, sp_)
-
-
-@nb.njit(**_JIT)
-def _exact_log_gather(t_indptr, t_indices, t_data, log_weight, col):
-    """log sum_k p_k exp(log_weight(j_k)) over one row of P^T, with the row's own max."""
-    m = -np.inf
-    for k in range(t_indptr[col], t_indptr[col + 1]):
-        m = max(m, log_weight[t_indices[k]])
-    if m == -np.inf:
-        return -np.inf
-    acc = 0.0
-    for k in range(t_indptr[col], t_indptr[col + 1]):
-        acc += t_data[k] * math.exp(log_weight[t_indices[k]] - m)
-    return m + math.log(acc) if acc > 0.0 else -np.inf
+        out[sp_] = top + vlog(acc) if acc >= _TINY else _row_exact_log_mean_exp(
+            t_indptr, t_indices, t_data, log_weight, 1.0, sp_)
 
 
 def _policy_from_q(Q, V, inv_t, log_pi, pi):
